@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "tracker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tracker", targets: ["tracker"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // The system libsqlite3, through its C API. Only SQLiteKit imports it.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Connection, statements, values, transactions, errors, migrator. Knows nothing of ML.
+        .target(name: "SQLiteKit", dependencies: ["CSQLite"]),
+        // Turns migrations/*.sql into Swift source at build time, so the binary carries them.
+        .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+        // Pure logic: JSON, event formats, filter language, gates, statistics. No storage.
+        .target(name: "TrackerCore"),
+        // The schema's Swift face: one repository per aggregate, plus the services over them.
+        .target(
+            name: "TrackerStore",
+            dependencies: ["SQLiteKit", "TrackerCore"],
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "tracker",
+            dependencies: [
+                "TrackerStore", "TrackerCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks (scripts/bench): built on demand, never run by the tests.
+        .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
+        .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
+        .testTarget(name: "TrackerTests", dependencies: ["TrackerStore", "TrackerCore", "tracker"]),
+    ]
+)

@@ -1,0 +1,51 @@
+import CSQLite
+
+/// A failed SQLite call: the extended result code, SQLite's message and the SQL that failed.
+///
+/// Bound values are never included (they may hold user data). This is the developer-facing
+/// error; the store maps the ones users can cause (constraints, busy, read-only, corrupt) to
+/// messages that say what to do.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    /// The extended result code (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY_SNAPSHOT`, …).
+    public let extendedCode: Int32
+    /// `sqlite3_errmsg` read right after the failing call.
+    public let message: String
+    /// The statement that failed, when there was one.
+    public let sql: String?
+
+    public init(extendedCode: Int32, message: String, sql: String? = nil) {
+        self.extendedCode = extendedCode
+        self.message = message
+        self.sql = sql
+    }
+
+    // Extended codes are macros built with shifts, which Swift does not import.
+    // https://sqlite.org/rescode.html
+    public static let constraintUnique: Int32 = SQLITE_CONSTRAINT | (8 << 8)
+    public static let constraintPrimaryKey: Int32 = SQLITE_CONSTRAINT | (6 << 8)
+    public static let constraintForeignKey: Int32 = SQLITE_CONSTRAINT | (3 << 8)
+    public static let constraintCheck: Int32 = SQLITE_CONSTRAINT | (1 << 8)
+    public static let constraintNotNull: Int32 = SQLITE_CONSTRAINT | (5 << 8)
+
+    /// The primary result code (the low byte of the extended code).
+    public var primaryCode: Int32 { extendedCode & 0xFF }
+
+    public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
+    public var isUniqueViolation: Bool {
+        extendedCode == SQLiteError.constraintUnique || extendedCode == SQLiteError.constraintPrimaryKey
+    }
+    public var isForeignKeyViolation: Bool { extendedCode == SQLiteError.constraintForeignKey }
+    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+    public var isReadOnly: Bool { primaryCode == SQLITE_READONLY }
+    public var isNotADatabase: Bool { primaryCode == SQLITE_NOTADB || primaryCode == SQLITE_CORRUPT }
+    public var isCantOpen: Bool { primaryCode == SQLITE_CANTOPEN }
+    public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
+    public var isIOError: Bool { primaryCode == SQLITE_IOERR }
+
+    public var description: String {
+        let name = String(cString: sqlite3_errstr(extendedCode))
+        var s = "SQLite error \(extendedCode) (\(name)): \(message)"
+        if let sql { s += " — in: \(sql)" }
+        return s
+    }
+}

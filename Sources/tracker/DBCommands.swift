@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import TrackerCore
+import TrackerStore
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the database (or bring it up to date) and print its path and schema version.",
+        discussion: "Example: tracker init --db ./tracker.db")
+
+    @OptionGroup var options: DBOptions
+
+    func run() throws {
+        let store = try options.open(.migrate)
+        let status = try Migrator().status(store.db)
+        print("database: \(absolutePath(store.path))")
+        print(String(format: "schema:   %04d (up to date)", status.currentVersion))
+    }
+}
+
+struct DBCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Inspect and migrate the database schema.",
+        subcommands: [DBStatus.self, DBMigrate.self])
+}
+
+struct DBStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show applied and pending migrations.",
+        discussion: "Example: tracker db status --json")
+
+    @OptionGroup var options: DBOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let store = try options.open(.inspect)
+        let status = try Migrator().status(store.db)
+        if json {
+            let applied = JSON.array(
+                status.applied.map { a in
+                    .object([
+                        ("version", .int(Int64(a.version))), ("name", .string(a.name)), ("checksum", .string(a.checksum)),
+                        ("applied_at", .int(a.appliedAt)),
+                    ])
+                })
+            let pending = JSON.array(status.pending.map { .object([("version", .int(Int64($0.version))), ("name", .string($0.name))]) })
+            let doc = JSON.object([
+                ("database", .string(absolutePath(store.path))),
+                ("schema_version", .int(Int64(status.currentVersion))),
+                ("binary_schema_version", .int(Int64(status.targetVersion))),
+                ("applied", applied), ("pending", pending),
+                ("modified", .array(status.modified.map { .string($0.label) })),
+                ("unknown", .array(status.unknown.map { .int(Int64($0.version)) })),
+            ])
+            print(doc.serialized(pretty: true))
+            return
+        }
+        print("database: \(absolutePath(store.path))")
+        print(String(format: "schema:   %04d (this tracker knows %04d)", status.currentVersion, status.targetVersion))
+        for a in status.applied {
+            let mark = status.modified.contains { $0.version == a.version } ? "  MODIFIED since applied" : ""
+            print(String(format: "  applied  %04d_%@  %@%@", a.version, a.name, formatTime(a.appliedAt), mark))
+        }
+        for p in status.pending { print("  pending  \(p.label)") }
+        for u in status.unknown { print(String(format: "  unknown  %04d_%@  (written by a newer tracker)", u.version, u.name)) }
+        if !status.pending.isEmpty && !status.applied.isEmpty { print("run 'tracker db migrate' to apply pending migrations") }
+    }
+}
+
+struct DBMigrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply pending migrations (a non-empty database is backed up first).",
+        discussion: "Example: tracker db migrate --db ./tracker.db")
+
+    @OptionGroup var options: DBOptions
+
+    func run() throws {
+        // A missing file is created (as `init` would); an existing one is checked, backed up, migrated.
+        let mode: Store.OpenMode = FileManager.default.fileExists(atPath: options.path) ? .inspect : .migrate
+        let store = try Store.open(path: options.path, mode: mode)
+        let result = try Store.describeErrors(path: store.path) { try Migrator().migrate(store.db) }
+        if let backup = result.backup { print("backup:  \(absolutePath(backup))") }
+        if result.applied.isEmpty { print("nothing to migrate; schema is up to date") }
+        for m in result.applied { print("applied \(m.label)") }
+    }
+}
+
+/// The absolute form of a path, for messages.
+func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// A fresh temporary folder holding the test's database, removed when the test ends.
+final class TempDir {
+    let url: URL
+    var path: String { url.path }
+    var db: String { url.appendingPathComponent("tracker.db").path }
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func write(_ name: String, _ text: String) -> String {
+        let p = file(name)
+        try! Data(text.utf8).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// What a finished `tracker` process left.
+struct CLIResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// The built `tracker` binary: `$TRACKER_BIN`, else next to the test executable.
+let trackerBinary: String = {
+    if let env = ProcessInfo.processInfo.environment["TRACKER_BIN"] { return env }
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("tracker")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
+        dir = dir.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/tracker").path
+}()
+
+/// Runs the real `tracker` with `args`; `env` is added to this process's environment.
+@discardableResult
+func tracker(_ args: [String], env: [String: String] = [:], stdin: String? = nil, cwd: String? = nil) throws -> CLIResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: trackerBinary)
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    environment.removeValue(forKey: "TRACKER_DB")
+    environment.removeValue(forKey: "TRACKER_EVENTS")
+    environment.removeValue(forKey: "TRACKER_RUN_ID")
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes to the end before waiting, so a chatty process cannot block.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return CLIResult(
+        status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs `tracker` and requires exit 0, returning stdout.
+@discardableResult
+func ok(_ args: [String], env: [String: String] = [:], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+    -> String
+{
+    let r = try tracker(args, env: env, stdin: stdin)
+    #expect(r.status == 0, "tracker \(args.joined(separator: " ")) exited \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
+    return r.stdout
+}

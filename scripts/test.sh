@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command (README "Set up"): format lint, the Swift test suite, then the Python
+# client tests when their suite exists. Installs what it needs when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+echo "== swift format lint"
+swift format lint --strict -r Sources Tests Plugins Package.swift scripts/bench
+
+echo "== swift build"
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+swift build --build-tests >/dev/null
+
+echo "== swift test"
+swift test --skip-build --parallel 2>&1 | tee .build/swift-test.log | grep -vE '^(◇|↳) |^✔ Test .*\(\) passed' || true
+# Fail if the Swift suite failed (the pipeline above hides the exit status).
+if grep -qE '(✘ Test run|error: )' .build/swift-test.log || ! grep -qE '✔ Test run with [0-9]+ tests' .build/swift-test.log; then
+  echo "Swift tests FAILED" >&2
+  exit 1
+fi
+
+if [ -d tests/python ]; then
+  echo "== python client tests"
+  scripts/python-env.sh >/dev/null
+  TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q tests/python
+fi
