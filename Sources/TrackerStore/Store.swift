@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import Synchronization
 import TrackerCore
 
 /// The tracker's database: one SQLite file, opened, checked against the embedded migrations,
@@ -9,6 +10,9 @@ public final class Store: Sendable {
     public let db: Database
     /// The file path.
     public var path: String { db.path }
+
+    /// Metric key → id, filled from committed rows only.
+    let keyCache = Mutex<[String: Int64]>([:])
 
     init(db: Database) {
         self.db = db

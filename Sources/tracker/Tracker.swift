@@ -12,7 +12,8 @@ struct Tracker: ParsableCommand {
         abstract: "Record ML experiments, promotions and production outcomes in one SQLite file.",
         version: trackerVersion,
         subcommands: [
-            InitCommand.self, DBCommand.self,
+            InitCommand.self, DBCommand.self, ExperimentCommand.self, RunCommand.self, LogCommand.self, MetricCommand.self,
+            IngestCommand.self,
         ]
     )
 }

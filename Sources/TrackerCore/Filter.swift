@@ -1,0 +1,348 @@
+/// MLflow's `search_runs` filter language: `<clause> (AND <clause>)*`.
+///
+/// This module only parses; the store compiles a `RunFilter` to SQL with every value bound.
+/// Errors name the 1-based column where parsing went wrong.
+public struct RunFilter: Sendable, Equatable {
+    public var clauses: [FilterClause]
+    public init(clauses: [FilterClause]) { self.clauses = clauses }
+
+    /// Parses a filter expression; an empty string matches everything.
+    public static func parse(_ text: String) throws -> RunFilter {
+        var p = FilterParser(text)
+        return RunFilter(clauses: try p.parseFilter())
+    }
+}
+
+/// What a clause or order-by key refers to.
+public enum FilterEntity: String, Sendable, Equatable {
+    case metric, param, tag, attribute
+
+    init?(word: String) {
+        switch word.lowercased() {
+        case "metric", "metrics": self = .metric
+        case "param", "params", "parameter", "parameters": self = .param
+        case "tag", "tags": self = .tag
+        case "attribute", "attributes", "attr", "run": self = .attribute
+        default: return nil
+        }
+    }
+}
+
+/// A comparison operator.
+public enum FilterOp: String, Sendable, Equatable {
+    case eq = "="
+    case ne = "!="
+    case gt = ">"
+    case ge = ">="
+    case lt = "<"
+    case le = "<="
+    case like = "LIKE"
+    case ilike = "ILIKE"
+    case isIn = "IN"
+    case notIn = "NOT IN"
+    case isNull = "IS NULL"
+    case isNotNull = "IS NOT NULL"
+}
+
+/// The right-hand side of a clause.
+public enum FilterValue: Sendable, Equatable {
+    case number(Double)
+    case string(String)
+    case list([String])
+    case none
+}
+
+/// `entity.key op value`.
+public struct FilterClause: Sendable, Equatable {
+    public let entity: FilterEntity
+    public let key: String
+    public let op: FilterOp
+    public let value: FilterValue
+}
+
+/// One `order_by` item: `metrics.loss DESC`.
+public struct RunOrder: Sendable, Equatable {
+    public let entity: FilterEntity
+    public let key: String
+    public let ascending: Bool
+
+    public init(entity: FilterEntity, key: String, ascending: Bool) {
+        self.entity = entity
+        self.key = key
+        self.ascending = ascending
+    }
+
+    /// Parses `metrics.loss`, `params.lr ASC`, `` tags.`my tag` DESC ``, `attributes.start_time`.
+    public static func parse(_ text: String) throws -> RunOrder {
+        var p = FilterParser(text)
+        let (entity, key) = try p.parseEntityKey()
+        var ascending = true
+        if let t = p.peek(), case .word(let w) = t.kind {
+            switch w.uppercased() {
+            case "ASC": ascending = true
+            case "DESC": ascending = false
+            default: throw p.error(t.column, "expected ASC or DESC after the key")
+            }
+            _ = p.next()
+        }
+        if let t = p.peek() { throw p.error(t.column, "unexpected text after the order-by item") }
+        if entity == .attribute { try FilterParser.checkAttribute(key, column: 1, text: text) }
+        return RunOrder(entity: entity, key: key, ascending: ascending)
+    }
+}
+
+/// The attributes a filter may name, and whether they compare as numbers.
+public enum RunAttribute {
+    public static let strings: Set<String> = ["run_id", "run_name", "status", "user_id", "artifact_uri", "experiment_id"]
+    public static let numbers: Set<String> = ["start_time", "end_time", "created"]
+}
+
+struct FilterParser {
+    enum Kind: Equatable {
+        case word(String)
+        case quoted(String, Character)  // text, quote character
+        case number(Double)
+        case op(String)
+        case lparen, rparen, comma
+    }
+    struct Token {
+        let kind: Kind
+        let column: Int
+    }
+
+    let text: String
+    var tokens: [Token] = []
+    var pos = 0
+    var lexError: TrackerError?
+
+    init(_ text: String) {
+        self.text = text
+        do { tokens = try lex(Array(text.unicodeScalars)) } catch let e as TrackerError { lexError = e } catch {}
+    }
+
+    func error(_ column: Int, _ what: String) -> TrackerError {
+        TrackerError.invalid("filter syntax error at column \(column): \(what) (in: \(text))")
+    }
+
+    func lex(_ s: [Unicode.Scalar]) throws -> [Token] {
+        var out: [Token] = []
+        var i = 0
+        func isWordChar(_ c: Unicode.Scalar) -> Bool {
+            c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "." || c == ":" || c == "/" || c == "-"
+        }
+        while i < s.count {
+            let c = s[i]
+            let col = i + 1
+            if c == " " || c == "\t" || c == "\n" || c == "\r" {
+                i += 1
+                continue
+            }
+            if c == "(" {
+                out.append(Token(kind: .lparen, column: col))
+                i += 1
+            } else if c == ")" {
+                out.append(Token(kind: .rparen, column: col))
+                i += 1
+            } else if c == "," {
+                out.append(Token(kind: .comma, column: col))
+                i += 1
+            } else if c == "'" || c == "\"" || c == "`" {
+                var v = String.UnicodeScalarView()
+                var j = i + 1
+                var closed = false
+                while j < s.count {
+                    if s[j] == c {
+                        if j + 1 < s.count && s[j + 1] == c {  // doubled quote = one quote
+                            v.append(c)
+                            j += 2
+                            continue
+                        }
+                        closed = true
+                        break
+                    }
+                    if s[j] == "\\" && j + 1 < s.count && (s[j + 1] == c || s[j + 1] == "\\") {
+                        v.append(s[j + 1])
+                        j += 2
+                        continue
+                    }
+                    v.append(s[j])
+                    j += 1
+                }
+                if !closed { throw error(col, "unterminated \(c == "`" ? "back-quoted key" : "string")") }
+                out.append(Token(kind: .quoted(String(v), Character(c)), column: col))
+                i = j + 1
+            } else if "=!<>".unicodeScalars.contains(c) {
+                var op = String(c)
+                if i + 1 < s.count && s[i + 1] == "=" {
+                    op += "="
+                    i += 2
+                } else if c == "<" && i + 1 < s.count && s[i + 1] == ">" {
+                    op = "!="
+                    i += 2
+                } else {
+                    i += 1
+                }
+                if op == "!" { throw error(col, "'!' must be followed by '='") }
+                if op == "==" { op = "=" }
+                out.append(Token(kind: .op(op), column: col))
+            } else if ("0"..."9").contains(c)
+                || ((c == "-" || c == "+" || c == ".") && i + 1 < s.count && (("0"..."9").contains(s[i + 1]) || s[i + 1] == "."))
+            {
+                var j = i + 1
+                while j < s.count,
+                    ("0"..."9").contains(s[j]) || s[j] == "." || s[j] == "e" || s[j] == "E"
+                        || ((s[j] == "-" || s[j] == "+") && (s[j - 1] == "e" || s[j - 1] == "E"))
+                {
+                    j += 1
+                }
+                let t = String(String.UnicodeScalarView(s[i..<j]))
+                guard let d = Double(t) else { throw error(col, "'\(t)' is not a number") }
+                out.append(Token(kind: .number(d), column: col))
+                i = j
+            } else if isWordChar(c) {
+                var j = i
+                while j < s.count, isWordChar(s[j]) { j += 1 }
+                out.append(Token(kind: .word(String(String.UnicodeScalarView(s[i..<j]))), column: col))
+                i = j
+            } else {
+                throw error(col, "unexpected character '\(c)'")
+            }
+        }
+        return out
+    }
+
+    func peek() -> Token? { pos < tokens.count ? tokens[pos] : nil }
+    mutating func next() -> Token? {
+        defer { pos += 1 }
+        return peek()
+    }
+    var endColumn: Int { text.unicodeScalars.count + 1 }
+
+    mutating func parseFilter() throws -> [FilterClause] {
+        if let e = lexError { throw e }
+        var clauses: [FilterClause] = []
+        if tokens.isEmpty { return [] }
+        while true {
+            clauses.append(try parseClause())
+            guard let t = next() else { return clauses }
+            guard case .word(let w) = t.kind, w.uppercased() == "AND" else {
+                if case .word(let w) = t.kind, w.uppercased() == "OR" {
+                    throw error(t.column, "OR is not supported; only AND joins clauses")
+                }
+                throw error(t.column, "expected AND between clauses")
+            }
+        }
+    }
+
+    /// `metrics.acc`, `` metrics.`a key` ``, `params."lr"`.
+    mutating func parseEntityKey() throws -> (FilterEntity, String) {
+        if let e = lexError { throw e }
+        guard let t = next() else { throw error(endColumn, "expected a key such as metrics.accuracy") }
+        guard case .word(let w) = t.kind else { throw error(t.column, "expected a key such as metrics.accuracy") }
+        guard let dot = w.firstIndex(of: ".") else {
+            throw error(t.column, "'\(w)' has no entity; write metrics.\(w), params.\(w), tags.\(w) or attributes.\(w)")
+        }
+        let entityWord = String(w[..<dot])
+        guard let entity = FilterEntity(word: entityWord) else {
+            if entityWord.lowercased() == "datasets" || entityWord.lowercased() == "dataset" {
+                throw error(t.column, "dataset filters are not supported")
+            }
+            throw error(t.column, "invalid entity type '\(entityWord)'; use metrics, params, tags or attributes")
+        }
+        var key = String(w[w.index(after: dot)...])
+        if key.isEmpty {
+            guard let q = next(), case .quoted(let k, let quote) = q.kind, quote == "`" || quote == "\"" else {
+                throw error(t.column + w.count, "expected a key after '\(w)'")
+            }
+            key = k
+        }
+        if key.isEmpty { throw error(t.column, "empty key") }
+        return (entity, key)
+    }
+
+    static func checkAttribute(_ key: String, column: Int, text: String) throws {
+        if !RunAttribute.strings.contains(key) && !RunAttribute.numbers.contains(key) {
+            throw TrackerError.invalid(
+                "filter syntax error at column \(column): unknown attribute '\(key)'; use one of \((RunAttribute.strings.union(RunAttribute.numbers)).sorted().joined(separator: ", ")) (in: \(text))"
+            )
+        }
+    }
+
+    mutating func parseClause() throws -> FilterClause {
+        let start = peek()?.column ?? endColumn
+        let (entity, key) = try parseEntityKey()
+        if entity == .attribute { try FilterParser.checkAttribute(key, column: start, text: text) }
+        guard let t = next() else { throw error(endColumn, "expected an operator after '\(key)'") }
+        var op: FilterOp
+        switch t.kind {
+        case .op(let o): op = FilterOp(rawValue: o)!
+        case .word(let w):
+            switch w.uppercased() {
+            case "LIKE": op = .like
+            case "ILIKE": op = .ilike
+            case "IN": op = .isIn
+            case "NOT":
+                guard let n = next(), case .word(let w2) = n.kind, w2.uppercased() == "IN" else {
+                    throw error(t.column, "expected IN after NOT")
+                }
+                op = .notIn
+            case "IS":
+                var notNull = false
+                if let n = peek(), case .word(let w2) = n.kind, w2.uppercased() == "NOT" {
+                    notNull = true
+                    _ = next()
+                }
+                guard let n = next(), case .word(let w3) = n.kind, w3.uppercased() == "NULL" else {
+                    throw error(t.column, "expected NULL after IS")
+                }
+                op = notNull ? .isNotNull : .isNull
+            default: throw error(t.column, "expected an operator (= != > >= < <= LIKE ILIKE IN IS NULL), found '\(w)'")
+            }
+        default: throw error(t.column, "expected an operator after '\(key)'")
+        }
+        let numeric = entity == .metric || (entity == .attribute && RunAttribute.numbers.contains(key))
+        // Which operators each kind of key allows (MLflow's table).
+        switch op {
+        case .gt, .ge, .lt, .le:
+            if !numeric { throw error(t.column, "'\(op.rawValue)' compares numbers; \(entity.rawValue) '\(key)' is a string") }
+        case .like, .ilike:
+            if numeric { throw error(t.column, "'\(op.rawValue)' compares strings; \(entity.rawValue) '\(key)' is a number") }
+        case .isIn, .notIn:
+            if entity != .attribute || numeric {
+                throw error(t.column, "'\(op.rawValue)' is only for string attributes such as attributes.run_id")
+            }
+        case .isNull, .isNotNull:
+            if entity == .metric || entity == .attribute { throw error(t.column, "'\(op.rawValue)' is only for params and tags") }
+            return FilterClause(entity: entity, key: key, op: op, value: .none)
+        case .eq, .ne: break
+        }
+        if op == .isIn || op == .notIn {
+            guard let l = next(), l.kind == .lparen else { throw error(t.column, "expected '(' after \(op.rawValue)") }
+            var items: [String] = []
+            while true {
+                guard let v = next(), case .quoted(let s, let q) = v.kind, q != "`" else {
+                    throw error(peek()?.column ?? endColumn, "expected a quoted string in the \(op.rawValue) list")
+                }
+                items.append(s)
+                guard let sep = next() else { throw error(endColumn, "expected ')' to close the list") }
+                if sep.kind == .rparen { break }
+                if sep.kind != .comma { throw error(sep.column, "expected ',' or ')' in the list") }
+            }
+            return FilterClause(entity: entity, key: key, op: op, value: .list(items))
+        }
+        guard let v = next() else { throw error(endColumn, "expected a value after '\(op.rawValue)'") }
+        if numeric {
+            switch v.kind {
+            case .number(let d): return FilterClause(entity: entity, key: key, op: op, value: .number(d))
+            case .quoted(let s, let q) where q != "`":
+                if let d = Double(s) { return FilterClause(entity: entity, key: key, op: op, value: .number(d)) }
+                throw error(v.column, "expected a number, found '\(s)'")
+            default: throw error(v.column, "expected a number")
+            }
+        }
+        guard case .quoted(let s, let q) = v.kind, q != "`" else {
+            throw error(v.column, "expected a 'quoted' string value for \(entity.rawValue) '\(key)'")
+        }
+        return FilterClause(entity: entity, key: key, op: op, value: .string(s))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import TrackerCore
+
+/// Content-addressed artifact files: `ROOT/objects/ab/abcdef…` (SHA-256). The database's
+/// `artifacts` table maps (run, path) to a digest, so identical files are stored once and a
+/// path can never point outside the root.
+public struct ArtifactStore: Sendable {
+    /// The folder holding the objects.
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    /// The default folder for a database: beside it, `tracker.db` → `tracker-artifacts/`.
+    public static func defaultRoot(forDatabase path: String) -> URL {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let base = url.deletingPathExtension().lastPathComponent
+        return url.deletingLastPathComponent().appendingPathComponent("\(base)-artifacts", isDirectory: true)
+    }
+
+    /// Where the object with this digest lives.
+    public func objectURL(_ sha256: String) -> URL {
+        root.appendingPathComponent("objects/\(sha256.prefix(2))/\(sha256)")
+    }
+
+    /// Checks a path inside a run: relative, no `..`, no empty or `.` parts, no NUL.
+    public static func validateRelativePath(_ path: String) throws -> String {
+        var p = path
+        while p.hasPrefix("./") { p.removeFirst(2) }
+        if p.isEmpty || p.hasPrefix("/") || p.contains("\0") || p.contains("\\") {
+            throw TrackerError.invalid("artifact path '\(path)' must be a relative path such as 'model/model.pkl'")
+        }
+        let parts = p.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) {
+            throw TrackerError.invalid("artifact path '\(path)' must not contain '..', '.' or empty parts")
+        }
+        return p
+    }
+
+    /// Stores bytes; returns the record for `path`.
+    public func put(data: Data, path: String) throws -> ArtifactRecord {
+        let rel = try ArtifactStore.validateRelativePath(path)
+        let sha = SHA256.hex(data)
+        try place(sha: sha) { tmp in try data.write(to: tmp) }
+        return ArtifactRecord(path: rel, size: Int64(data.count), sha256: sha)
+    }
+
+    /// Copies a file, or every regular file under a folder, into the store. `name` is the path
+    /// inside the run (default: the file or folder's own name). Symlinks are not followed out of
+    /// a folder being copied.
+    public func put(fileAt source: URL, as name: String? = nil) throws -> [ArtifactRecord] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir) else {
+            throw TrackerError.notFound("artifact file \(source.path) does not exist")
+        }
+        let base = try ArtifactStore.validateRelativePath(name ?? source.lastPathComponent)
+        if !isDir.boolValue { return [try putFile(source, path: base)] }
+        var out: [ArtifactRecord] = []
+        let dir = source.standardizedFileURL.resolvingSymlinksInPath()
+        guard let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+        else {
+            return []
+        }
+        let prefix = dir.path.hasSuffix("/") ? dir.path : dir.path + "/"
+        var files: [(URL, String)] = []
+        for case let url as URL in walker {
+            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+            if values.isSymbolicLink == true || values.isRegularFile != true { continue }
+            let full = url.standardizedFileURL.path
+            guard full.hasPrefix(prefix) else { continue }
+            files.append((url, base + "/" + full.dropFirst(prefix.count)))
+        }
+        files.sort { $0.1 < $1.1 }
+        for (url, rel) in files { out.append(try putFile(url, path: rel)) }
+        return out
+    }
+
+    private func putFile(_ url: URL, path: String) throws -> ArtifactRecord {
+        let rel = try ArtifactStore.validateRelativePath(path)
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw TrackerError(.storage, "cannot read artifact file \(url.path); check its permissions")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        // Hash while copying to a temporary file, then rename into place by digest.
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        let tmp = root.appendingPathComponent("tmp/\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: tmp.path, contents: nil)
+        guard let out = FileHandle(forWritingAtPath: tmp.path) else {
+            throw TrackerError(.storage, "cannot write to the artifact folder \(root.path); check its permissions or pass --artifacts")
+        }
+        do {
+            while true {
+                let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+                if chunk.isEmpty { break }
+                hasher.update(chunk)
+                size += Int64(chunk.count)
+                try out.write(contentsOf: chunk)
+            }
+            try out.synchronize()
+            try out.close()
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw TrackerError(.storage, "cannot store artifact \(url.path): \(error.localizedDescription)")
+        }
+        let sha = hasher.finalizeHex()
+        try place(sha: sha) { dest in try FileManager.default.moveItem(at: tmp, to: dest) }
+        try? FileManager.default.removeItem(at: tmp)
+        return ArtifactRecord(path: rel, size: size, sha256: sha)
+    }
+
+    /// Writes an object unless it exists, through `write(tempURL)`, then renames it into place.
+    private func place(sha: String, _ write: (URL) throws -> Void) throws {
+        let dest = objectURL(sha)
+        if FileManager.default.fileExists(atPath: dest.path) { return }
+        do {
+            try FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let tmp = dest.deletingLastPathComponent().appendingPathComponent(".\(sha).\(UUID().uuidString)")
+            try write(tmp)
+            if rename(tmp.path, dest.path) != 0 {
+                try? FileManager.default.removeItem(at: tmp)
+                if !FileManager.default.fileExists(atPath: dest.path) {
+                    throw TrackerError(.storage, "cannot store artifact object \(dest.path): \(String(cString: strerror(errno)))")
+                }
+            }
+        } catch let e as TrackerError {
+            throw e
+        } catch {
+            throw TrackerError(
+                .storage,
+                "cannot write to the artifact folder \(root.path) (\(error.localizedDescription)); check its permissions or pass --artifacts"
+            )
+        }
+    }
+
+    /// Reads an object's bytes.
+    public func read(sha256: String) throws -> Data {
+        do {
+            return try Data(contentsOf: objectURL(sha256))
+        } catch {
+            throw TrackerError(.storage, "artifact object \(sha256) is missing from \(root.path)")
+        }
+    }
+}

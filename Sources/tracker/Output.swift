@@ -1,0 +1,80 @@
+import Foundation
+import TrackerCore
+import TrackerStore
+
+/// A plain text table: a header row and aligned columns, two spaces apart.
+func table(_ header: [String], _ rows: [[String]]) -> String {
+    var widths = header.map { $0.count }
+    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        var s = ""
+        for (i, c) in cells.enumerated() {
+            s += i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) + "  "
+        }
+        return s
+    }
+    return ([line(header)] + rows.map(line)).joined(separator: "\n")
+}
+
+/// A metric value for tables: up to 6 significant digits; NaN and infinities by name.
+func formatValue(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
+    if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+    return String(format: "%.6g", v)
+}
+
+/// Prints a JSON value, pretty.
+func printJSON(_ value: JSON) {
+    print(value.serialized(pretty: true))
+}
+
+extension Experiment {
+    var json: JSON {
+        .object([
+            ("experiment_id", .string(String(id))), ("name", .string(name)), ("description", .string(description)),
+            ("artifact_location", .string(artifactLocation)), ("lifecycle_stage", .string(lifecycleStage)),
+            ("creation_time", .int(creationTime)), ("last_update_time", .int(lastUpdateTime)),
+            ("tags", .object(tags.map { ($0.key, .string($0.value)) })),
+        ])
+    }
+}
+
+extension MetricPoint {
+    var json: JSON { .object([("key", .string(key)), ("value", .double(value)), ("step", .int(step)), ("timestamp", .int(time))]) }
+}
+
+extension RunInfo {
+    var json: JSON {
+        var m: [(String, JSON)] = [
+            ("run_id", .string(runID)), ("run_name", .string(name)), ("experiment_id", .string(String(experimentID))),
+            ("user_id", .string(userID)), ("status", .string(status.rawValue)), ("start_time", .int(startTime)),
+        ]
+        if let endTime { m.append(("end_time", .int(endTime))) }
+        m += [("lifecycle_stage", .string(lifecycleStage)), ("artifact_uri", .string(artifactURI))]
+        return .object(m)
+    }
+}
+
+extension Run {
+    var json: JSON {
+        .object([
+            ("info", info.json),
+            ("params", .object(params.map { ($0.key, .string($0.value)) })),
+            ("tags", .object(tags.map { ($0.key, .string($0.value)) })),
+            ("metrics", .array(metrics.map(\.json))),
+            (
+                "artifacts",
+                .array(artifacts.map { .object([("path", .string($0.path)), ("size", .int($0.size)), ("sha256", .string($0.sha256))]) })
+            ),
+        ])
+    }
+}
+
+/// Duration between two times, `1h02m`, `3m05s`, `4.2s`.
+func formatDuration(_ ms: Int64) -> String {
+    if ms < 60_000 { return String(format: "%.1fs", Double(ms) / 1000) }
+    let s = ms / 1000
+    if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
+    return String(format: "%dh%02dm", s / 3600, (s / 60) % 60)
+}
