@@ -58,6 +58,13 @@ public struct FilterClause: Sendable, Equatable {
     public let key: String
     public let op: FilterOp
     public let value: FilterValue
+
+    public init(entity: FilterEntity, key: String, op: FilterOp, value: FilterValue) {
+        self.entity = entity
+        self.key = key
+        self.op = op
+        self.value = value
+    }
 }
 
 /// One `order_by` item: `metrics.loss DESC`.

@@ -205,9 +205,17 @@ struct LogMetric: ParsableCommand {
     @OptionGroup var options: DBOptions
     @Argument(help: "Run id.") var runID: String
     @Argument(help: "Key.") var key: String
-    @Argument(help: "Value: a number, NaN, Infinity or -Infinity.") var value: String
+    // Captured this way so negative values (-0.5, -Infinity) are not taken for options.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Value: a number, NaN, Infinity or -Infinity.", valueName: "value"))
+    var values: [String] = []
     @Option(help: "Step (default 0).") var step: Int64 = 0
     @Option(help: "Time: epoch milliseconds or ISO-8601 (default now).") var time: String?
+
+    var value: String { values.first ?? "" }
+
+    func validate() throws {
+        if values.count != 1 { throw ValidationError("give exactly one metric value, e.g. tracker log metric RUN_ID loss 0.31") }
+    }
 
     func run() throws {
         guard let v = JSON.string(value).doubleValue ?? Double(value) else {

@@ -61,6 +61,16 @@ struct RunExec: ParsableCommand {
         process.environment = env
 
         let start = TimeParser.nowMillis()
+        // The command gets default signal dispositions even when tracker was started with some
+        // ignored (a background job ignores SIGINT): Ctrl-C must reach it.
+        // Likewise a signal blocked by whoever started tracker would stay blocked in the command.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+            signal(sig, SIG_DFL)
+            sigaddset(&set, sig)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         do {
             try process.run()
         } catch {

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TrackerCore
+
+@testable import TrackerStore
+
+@Suite struct FilterParserTests {
+    @Test func parsesMLflowGrammar() throws {
+        let f = try RunFilter.parse(
+            "metrics.acc > 0.5 and params.model = 'gbm' AND tags.`my tag` LIKE 'a%' and attributes.status IN ('FINISHED', 'FAILED') and params.x IS NULL"
+        )
+        #expect(
+            f.clauses == [
+                FilterClause(entity: .metric, key: "acc", op: .gt, value: .number(0.5)),
+                FilterClause(entity: .param, key: "model", op: .eq, value: .string("gbm")),
+                FilterClause(entity: .tag, key: "my tag", op: .like, value: .string("a%")),
+                FilterClause(entity: .attribute, key: "status", op: .isIn, value: .list(["FINISHED", "FAILED"])),
+                FilterClause(entity: .param, key: "x", op: .isNull, value: .none),
+            ])
+        #expect(try RunFilter.parse("").clauses.isEmpty)
+        #expect(try RunFilter.parse("metric.\"val loss\" <= -1e-3").clauses.first?.value == .number(-0.001))
+    }
+
+    @Test(arguments: [
+        ("metrics.acc >", "column 14: expected a value"),
+        ("acc > 1", "column 1: 'acc' has no entity"),
+        ("metrics.acc > 1 OR metrics.b < 2", "column 17: OR is not supported"),
+        ("metrics.acc LIKE 'x'", "column 13: 'LIKE' compares strings"),
+        ("params.lr > 1", "column 11: '>' compares numbers"),
+        ("params.lr = 'unterminated", "column 13: unterminated string"),
+        ("foo.bar = '1'", "column 1: invalid entity type 'foo'"),
+        ("attributes.color = 'red'", "unknown attribute 'color'"),
+        ("metrics.acc = 1 metrics.b = 2", "column 17: expected AND"),
+    ])
+    func syntaxErrorsPointAtTheColumn(input: String, expected: String) {
+        do {
+            _ = try RunFilter.parse(input)
+            Issue.record("expected an error for \(input)")
+        } catch let e as TrackerError {
+            #expect(e.message.contains(expected), "\(e.message)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}
+
+@Suite struct RunSearchTests {
+    func seeded() throws -> (TempDir, Store, [String: String]) {
+        let tmp = TempDir()
+        let store = try Store.open(path: tmp.db)
+        let exp = try store.ensureExperiment(name: "s")
+        var ids: [String: String] = [:]
+        let specs: [(String, String, Double?, Double)] = [
+            ("a", "1", 0.9, 0.1), ("b", "2", 0.4, 0.5), ("c", "1' OR 1=1 --", 0.7, 0.3), ("d", "x", nil, 0.2),
+        ]
+        for (i, (name, x, acc, loss)) in specs.enumerated() {
+            let r = try store.createRun(
+                experimentID: exp.id, name: name, startTime: Int64(1000 + i), tags: [KeyValue("Team", name == "a" ? "Core" : "core")])
+            var metrics = [MetricPoint(key: "loss", value: loss, step: 0, time: 1)]
+            if let acc { metrics.append(MetricPoint(key: "acc", value: acc, step: 0, time: 1)) }
+            try store.log(runID: r.runID, LogBatch(params: [KeyValue("x", x)], metrics: metrics))
+            ids[name] = r.runID
+        }
+        return (tmp, store, ids)
+    }
+
+    func names(_ store: Store, _ filter: String, _ order: [String] = []) throws -> [String] {
+        try store.searchRuns(filter: try RunFilter.parse(filter), orderBy: order.map { try RunOrder.parse($0) }).map(\.info.name)
+    }
+
+    @Test func filtersAndOrders() throws {
+        let (_, store, ids) = try seeded()
+        #expect(try names(store, "metrics.acc > 0.5", ["metrics.loss"]) == ["a", "c"])
+        #expect(try names(store, "", ["metrics.acc DESC"]) == ["a", "c", "b", "d"])  // missing sorts last
+        #expect(try names(store, "", ["metrics.acc"]) == ["b", "c", "a", "d"])
+        #expect(try names(store, "params.x = '1'") == ["a"])
+        #expect(try names(store, "params.x != '1'") == ["d", "c", "b"])
+        #expect(try names(store, "tags.Team LIKE 'C%'") == ["a"])  // LIKE is case-sensitive
+        #expect(try names(store, "tags.Team ILIKE 'c%'") == ["d", "c", "b", "a"])
+        #expect(try names(store, "attributes.run_id IN ('\(ids["b"]!)', '\(ids["d"]!)')") == ["d", "b"])
+        #expect(try names(store, "attributes.run_name != 'a' and metrics.loss <= 0.3") == ["d", "c"])
+        #expect(try names(store, "params.nope IS NULL and params.x IS NOT NULL").count == 4)
+        #expect(try names(store, "attributes.start_time >= 1002") == ["d", "c"])
+    }
+
+    @Test func injectionAttemptsMatchLiterally() throws {
+        let (_, store, _) = try seeded()
+        // The quote is doubled inside the string: the value is the literal text 1' OR 1=1 --
+        #expect(try names(store, "params.x = '1'' OR 1=1 --'") == ["c"])
+        #expect(try names(store, "params.x = '1 OR 1=1'").isEmpty)
+        #expect(try names(store, "params.`x' OR 1=1 --` = '1'").isEmpty)
+        #expect(try names(store, "tags.Team = 'core\"; DROP TABLE runs; --'").isEmpty)
+        #expect(try store.countRuns() == 4)
+    }
+}
