@@ -2,6 +2,12 @@ import Foundation
 import SQLiteKit
 import TrackerCore
 
+/// Holds the error of a commit that ran on the writer queue.
+final class ResultBox: @unchecked Sendable {
+    // Safe: written by the writer queue before `group.leave()`, read after `group.wait()`.
+    var error: Error?
+}
+
 /// What an ingestion wrote.
 public struct IngestSummary: Sendable {
     /// Events stored (committed).
@@ -70,11 +76,13 @@ public final class EventIngester {
         lastLine = number
         try add(event, line: number)
         pendingEvents += 1
-        if pendingEvents >= batchSize { try flush() }
+        if pendingEvents >= batchSize { try submit() }
     }
 
-    /// The error for a bad line, saying what was and was not written.
+    /// The error for a bad line, saying what was and was not written. A failed commit of the
+    /// batch before it came first, so that error wins.
     func reject(_ line: Int, _ message: String) -> TrackerError {
+        do { try waitForCommit() } catch { return (error as? TrackerError) ?? TrackerError(.storage, "\(error)") }
         let start = pendingEvents == 0 ? line : firstLine
         let range = start == line ? "line \(line)" : "lines \(start)–\(line)"
         ops.removeAll()
@@ -134,58 +142,112 @@ public final class EventIngester {
         }
     }
 
-    /// Commits the pending batch in one transaction.
+    /// Commits the pending batch in one transaction and waits for it.
     public func flush() throws {
+        try submit()
+        try waitForCommit()
+    }
+
+    /// A batch being committed on the writer queue while the next one is parsed.
+    private struct InFlight {
+        let group: DispatchGroup
+        let result: ResultBox
+        let events: Int
+        let started: [String]
+    }
+    private var inFlight: InFlight?
+    private let writer = DispatchQueue(label: "tracker.ingest.writer")
+
+    /// Waits for the batch in flight, if any; its error (the first one) is rethrown.
+    func waitForCommit() throws {
+        guard let f = inFlight else { return }
+        f.group.wait()
+        inFlight = nil
+        if let e = f.result.error { throw e }
+        summary.stored += f.events
+        summary.batches += 1
+        summary.runsStarted += f.started
+    }
+
+    /// Hands the pending batch to the writer queue (after the previous one has committed), so
+    /// parsing the next batch overlaps with writing this one.
+    func submit() throws {
+        try waitForCommit()
         guard pendingEvents > 0 else { return }
         let ops = self.ops
         var keys = Set<String>()
         for case .log(_, let b, _) in ops { for m in b.metrics { keys.insert(m.key) } }
         let keyIDs = try store.internKeys(keys)
-        let (first, last) = (firstLine, lastLine)
-        let source = self.source
-        do {
-            try store.db.write { c in
-                for op in ops {
-                    switch op {
-                    case .start(let runID, let experiment, let name, let tags, let time):
-                        let exp =
-                            try Store.findExperiment(c, name: experiment)
-                            ?? Store.insertExperiment(c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
-                        _ = try Store.insertRun(
-                            c, experimentID: exp.id, name: name, userID: Store.currentUser(), startTime: time, tags: tags, runID: runID)
-                    case .log(let runID, let batch, let paramLines):
-                        let key: Int64
-                        let stage: String
-                        do {
-                            (key, stage) = try Store.runKey(c, runID)
-                        } catch let e as TrackerError {
-                            throw TrackerError.invalid("\(source):\(first): \(e.message)")
-                        }
-                        if stage != "active" { throw TrackerError.invalid("\(source):\(first): run \(runID) is deleted; restore it first") }
-                        do {
-                            try Store.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
-                        } catch let e as TrackerError where e.kind == .conflict {
-                            let line = paramLines.first { e.message.contains("'\($0.key)'") }?.value ?? first
-                            throw TrackerError.invalid("\(source):\(line): \(e.message)")
-                        }
-                    case .end(let runID, let status, let time):
-                        _ = try Store.updateRun(c, runID: runID, status: status, endTime: time, name: nil)
-                    }
-                }
-            }
-        } catch let e as TrackerError {
-            self.ops.removeAll()
-            pendingEvents = 0
-            let range = first == last ? "line \(first)" : "lines \(first)–\(last)"
-            throw TrackerError(
-                e.kind == .notFound ? .notFound : .invalidInput,
-                "\(e.message); nothing from \(range) was written (\(summary.stored) earlier events were stored)")
+        let job = CommitJob(
+            store: store, ops: ops, keyIDs: keyIDs, source: source, first: firstLine, last: lastLine, storedBefore: summary.stored)
+        let box = ResultBox()
+        let group = DispatchGroup()
+        group.enter()
+        writer.async {
+            do { try job.run() } catch { box.error = error }
+            group.leave()
         }
-        for case .start(let id, _, _, _, _) in ops { summary.runsStarted.append(id) }
-        summary.stored += pendingEvents
-        summary.batches += 1
+        var started: [String] = []
+        for case .start(let id, _, _, _, _) in ops { started.append(id) }
+        inFlight = InFlight(group: group, result: box, events: pendingEvents, started: started)
         self.ops.removeAll(keepingCapacity: true)
         pendingEvents = 0
+    }
+
+    /// One batch's writes, run on the writer queue.
+    private struct CommitJob: @unchecked Sendable {
+        // Safe: built on the parsing thread, then only read by the writer queue; the parsing
+        // thread never touches it again (it waits on the group before reading results).
+        let store: Store
+        let ops: [Op]
+        let keyIDs: [String: Int64]
+        let source: String
+        let first: Int
+        let last: Int
+        let storedBefore: Int
+
+        func run() throws {
+            do {
+                try store.db.write { c in
+                    for op in ops {
+                        switch op {
+                        case .start(let runID, let experiment, let name, let tags, let time):
+                            let exp =
+                                try Store.findExperiment(c, name: experiment)
+                                ?? Store.insertExperiment(c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
+                            _ = try Store.insertRun(
+                                c, experimentID: exp.id, name: name, userID: Store.currentUser(), startTime: time, tags: tags, runID: runID)
+                        case .log(let runID, let batch, let paramLines):
+                            let key: Int64
+                            let stage: String
+                            do {
+                                (key, stage) = try Store.runKey(c, runID)
+                            } catch let e as TrackerError {
+                                throw TrackerError.invalid("\(source):\(first): \(e.message)")
+                            }
+                            if stage != "active" {
+                                throw TrackerError.invalid("\(source):\(first): run \(runID) is deleted; restore it first")
+                            }
+                            do {
+                                try Store.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
+                            } catch let e as TrackerError where e.kind == .conflict {
+                                let line = paramLines.first { e.message.contains("'\($0.key)'") }?.value ?? first
+                                throw TrackerError.invalid("\(source):\(line): \(e.message)")
+                            }
+                        case .end(let runID, let status, let time):
+                            _ = try Store.updateRun(c, runID: runID, status: status, endTime: time, name: nil)
+                        }
+                    }
+                }
+            } catch let e as TrackerError {
+                let range = first == last ? "line \(first)" : "lines \(first)–\(last)"
+                throw TrackerError(
+                    e.kind == .notFound ? .notFound : .invalidInput,
+                    "\(e.message); nothing from \(range) was written (\(storedBefore) earlier events were stored)")
+            } catch {
+                throw Store.describe(error, path: store.path)
+            }
+        }
     }
 
     /// Reads every line from `fd`, then commits what is left.

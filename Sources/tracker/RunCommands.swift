@@ -272,7 +272,8 @@ struct MetricHistory: ParsableCommand {
                 out += "\t"
                 out += String(p.time)
                 out += "\t"
-                out += formatValue(p.value)
+                // Full precision, shortest form that reads back the same double.
+                out += p.value.isFinite ? p.value.description : formatValue(p.value)
                 out += "\n"
             }
         }
