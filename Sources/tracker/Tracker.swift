@@ -13,7 +13,8 @@ struct Tracker: ParsableCommand {
         version: trackerVersion,
         subcommands: [
             InitCommand.self, DBCommand.self, ExperimentCommand.self, RunCommand.self, LogCommand.self, MetricCommand.self,
-            IngestCommand.self,
+            IngestCommand.self, ModelCommand.self, GateCommand.self, PromoteCommand.self, RollbackCommand.self,
+            DeploymentsCommand.self,
         ]
     )
 }

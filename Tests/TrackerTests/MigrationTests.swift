@@ -84,7 +84,7 @@ import TrackerCore
         let tmp = TempDir()
         let out = try ok(["init", "--db", tmp.db])
         #expect(out.contains("database: \(tmp.db)"))
-        #expect(out.contains("schema:   0001"))
+        #expect(out.contains(String(format: "schema:   %04d", Migration.embedded.last!.version)))
         let status = try ok(["db", "status", "--db", tmp.db, "--json"])
         let json = try JSON.parse(status)
         #expect(json["pending"] == .array([]))

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Promotion gates: threshold expressions (`accuracy >= 0.9`), must-beat-current, and
+/// "deployed to ENV first". Pure: the store supplies the numbers.
+public struct GateExpression: Sendable, Equatable, CustomStringConvertible {
+    public enum Op: String, Sendable, CaseIterable {
+        case ge = ">="
+        case gt = ">"
+        case le = "<="
+        case lt = "<"
+        case eq = "=="
+        case ne = "!="
+    }
+    public let metric: String
+    public let op: Op
+    public let threshold: Double
+
+    public var description: String { "\(metric) \(op.rawValue) \(JSON.format(threshold).replacingOccurrences(of: "\"", with: ""))" }
+
+    /// Parses `accuracy >= 0.9` (also `=` for `==`).
+    public static func parse(_ text: String) throws -> GateExpression {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        // The leftmost operator character starts the operator (two characters when they form one).
+        if let i = s.firstIndex(where: { "<>=!".contains($0) }) {
+            let next = s.index(after: i)
+            let two = next < s.endIndex ? String(s[i...next]) : ""
+            let op = ["==", "!=", ">=", "<="].contains(two) ? two : String(s[i])
+            let metric = s[..<i].trimmingCharacters(in: .whitespaces)
+            let rhs = s[s.index(i, offsetBy: op.count)...].trimmingCharacters(in: .whitespaces)
+            if !metric.isEmpty && op != "!" {
+                try Limits.validateKey(metric, "gate metric")
+                guard let v = Double(rhs), v.isFinite else {
+                    throw TrackerError.invalid("gate '\(text)': '\(rhs)' is not a finite number; write e.g. 'accuracy >= 0.9'")
+                }
+                return GateExpression(metric: metric, op: Op(rawValue: op == "=" ? "==" : op)!, threshold: v)
+            }
+        }
+        throw TrackerError.invalid("gate '\(text)' is not an expression like 'accuracy >= 0.9' (operators: >= > <= < == !=)")
+    }
+
+    /// Whether a value passes. NaN never passes.
+    public func passes(_ v: Double) -> Bool {
+        if v.isNaN { return false }
+        switch op {
+        case .ge: return v >= threshold
+        case .gt: return v > threshold
+        case .le: return v <= threshold
+        case .lt: return v < threshold
+        case .eq: return v == threshold
+        case .ne: return v != threshold
+        }
+    }
+}
+
+/// Which way is better for a metric.
+public enum MetricDirection: String, Sendable {
+    case higherIsBetter = "higher"
+    case lowerIsBetter = "lower"
+
+    /// Losses and errors are lower-is-better; everything else higher-is-better.
+    public static func of(_ metric: String) -> MetricDirection {
+        let k = metric.lowercased()
+        let lower = ["loss", "error", "mae", "rmse", "mse", "mape", "log_loss", "logloss", "latency", "brier"]
+        for word in lower where k == word || k.hasSuffix("_" + word) || k.hasPrefix(word + "_") || k.hasSuffix("." + word) {
+            return .lowerIsBetter
+        }
+        return .higherIsBetter
+    }
+}
+
+/// `METRIC[:MARGIN]` for must-beat-current.
+public struct MustBeat: Sendable, Equatable {
+    public let metric: String
+    public let margin: Double
+
+    public init(metric: String, margin: Double) {
+        self.metric = metric
+        self.margin = margin
+    }
+
+    public static func parse(_ text: String) throws -> MustBeat {
+        let parts = text.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+        try Limits.validateKey(parts[0], "must-beat metric")
+        var margin = 0.0
+        if parts.count == 2 {
+            guard let m = Double(parts[1]), m.isFinite, m >= 0 else {
+                throw TrackerError.invalid("must-beat margin '\(parts[1])' must be a non-negative number, e.g. accuracy:0.01")
+            }
+            margin = m
+        }
+        return MustBeat(metric: parts[0], margin: margin)
+    }
+}
+
+/// One gate's verdict, with the numbers that decided it.
+public struct GateResult: Sendable, Equatable {
+    public let gate: String
+    public let passed: Bool
+    public let detail: String
+
+    public init(gate: String, passed: Bool, detail: String) {
+        self.gate = gate
+        self.passed = passed
+        self.detail = detail
+    }
+
+    public var json: JSON { .object([("gate", .string(gate)), ("passed", .bool(passed)), ("detail", .string(detail))]) }
+}
+
+/// Evaluates gates against a candidate's offline metrics.
+public enum GateEvaluator {
+    static func show(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        return JSON.format(v).replacingOccurrences(of: "\"", with: "")
+    }
+
+    /// A threshold gate.
+    public static func evaluate(_ g: GateExpression, metrics: [String: Double]) -> GateResult {
+        guard let v = metrics[g.metric] else {
+            let known = metrics.keys.sorted().joined(separator: ", ")
+            return GateResult(
+                gate: g.description, passed: false,
+                detail: "the version has no offline metric '\(g.metric)' (it has: \(known.isEmpty ? "none" : known))")
+        }
+        return GateResult(gate: g.description, passed: g.passes(v), detail: "\(g.metric) = \(show(v))")
+    }
+
+    /// Must beat the version live in the environment now (direction-aware, by `margin`).
+    public static func evaluate(
+        _ m: MustBeat, candidate: [String: Double], incumbentVersion: Int?, incumbent: [String: Double]
+    ) -> GateResult {
+        let name = m.margin > 0 ? "must beat current \(m.metric) by \(show(m.margin))" : "must beat current \(m.metric)"
+        guard let version = incumbentVersion else {
+            return GateResult(gate: name, passed: true, detail: "no version is live in this environment; nothing to beat")
+        }
+        guard let c = candidate[m.metric] else {
+            return GateResult(gate: name, passed: false, detail: "the candidate has no offline metric '\(m.metric)'")
+        }
+        guard let i = incumbent[m.metric] else {
+            return GateResult(gate: name, passed: true, detail: "live version \(version) has no offline '\(m.metric)'; nothing to beat")
+        }
+        let dir = MetricDirection.of(m.metric)
+        // Strictly better, and by at least the margin.
+        let ok = dir == .higherIsBetter ? (c > i && c - i >= m.margin) : (c < i && i - c >= m.margin)
+        return GateResult(
+            gate: name, passed: ok && !c.isNaN,
+            detail: "candidate \(show(c)) vs live version \(version) \(show(i)) (\(dir == .higherIsBetter ? "higher" : "lower") is better)")
+    }
+}

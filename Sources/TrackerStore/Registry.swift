@@ -1,0 +1,319 @@
+import Foundation
+import SQLiteKit
+import TrackerCore
+
+/// A registered model.
+public struct RegisteredModel: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let description: String
+    public let creationTime: Int64
+    public let lastUpdateTime: Int64
+}
+
+/// One version of a model, with its offline metrics.
+public struct ModelVersion: Sendable, Equatable {
+    public let id: Int64
+    public let model: String
+    public let version: Int
+    public let runID: String?
+    public let source: String
+    public let artifactPath: String?
+    public let artifactSHA256: String?
+    public let description: String
+    public let userID: String
+    public let status: String
+    public let stage: String
+    public let creationTime: Int64
+    public let lastUpdateTime: Int64
+    /// Effective offline metrics: for each key, the most recent result (an eval overrides the
+    /// registration snapshot).
+    public var offlineMetrics: [String: Double] = [:]
+    public var aliases: [String] = []
+    public var tags: [KeyValue] = []
+}
+
+/// An offline result row: key, value, dataset ('' = registration snapshot), time.
+public struct OfflineMetric: Sendable, Equatable {
+    public let key: String
+    public let value: Double
+    public let dataset: String
+    public let time: Int64
+}
+
+extension Store {
+    static func modelNotFound(_ c: Connection, _ name: String) throws -> TrackerError {
+        let names = try c.query("SELECT name FROM registered_models ORDER BY name") { $0.string(0) }
+        return TrackerError.notFound(
+            "model '\(name)' not found; \(names.isEmpty ? "no models are registered yet (tracker model register NAME --run RUN_ID)" : "models: " + names.joined(separator: ", "))"
+        )
+    }
+
+    static func modelRow(_ c: Connection, _ name: String) throws -> RegisteredModel {
+        guard
+            let m = try c.queryOne(
+                "SELECT id, name, description, creation_time, last_update_time FROM registered_models WHERE name = ?", [.text(name)],
+                {
+                    RegisteredModel(
+                        id: $0.int64(0), name: $0.string(1), description: $0.string(2), creationTime: $0.int64(3),
+                        lastUpdateTime: $0.int64(4))
+                }
+            )
+        else { throw try modelNotFound(c, name) }
+        return m
+    }
+
+    static let versionColumns = """
+        v.id, m.name, v.version, r.run_uuid, v.source, v.artifact_path, v.artifact_sha256, v.description, v.user_id, v.status, v.stage,
+        v.creation_time, v.last_update_time
+        """
+
+    static func decodeVersion(_ r: Row) -> ModelVersion {
+        ModelVersion(
+            id: r.int64(0), model: r.string(1), version: r.int(2), runID: r.optionalString(3), source: r.string(4),
+            artifactPath: r.optionalString(5), artifactSHA256: r.optionalString(6), description: r.string(7), userID: r.string(8),
+            status: r.string(9), stage: r.string(10), creationTime: r.int64(11), lastUpdateTime: r.int64(12))
+    }
+
+    static func fillVersion(_ c: Connection, _ v: ModelVersion) throws -> ModelVersion {
+        var v = v
+        for m in try offlineMetrics(c, versionID: v.id) where v.offlineMetrics[m.key] == nil { v.offlineMetrics[m.key] = m.value }
+        v.aliases = try c.query("SELECT alias FROM model_aliases WHERE version_id = ? ORDER BY alias", [.integer(v.id)]) { $0.string(0) }
+        v.tags = try c.query("SELECT key, value FROM model_version_tags WHERE version_id = ? ORDER BY key", [.integer(v.id)]) {
+            KeyValue($0.string(0), $0.string(1))
+        }
+        return v
+    }
+
+    /// Offline rows of a version, newest first.
+    static func offlineMetrics(_ c: Connection, versionID: Int64) throws -> [OfflineMetric] {
+        try c.query(
+            "SELECT key, value, dataset, time FROM offline_metrics WHERE version_id = ? ORDER BY time DESC, dataset DESC, key",
+            [.integer(versionID)]
+        ) { OfflineMetric(key: $0.string(0), value: MetricValue.decode($0, 1), dataset: $0.string(2), time: $0.int64(3)) }
+    }
+
+    /// A version by number, or throws naming the versions that exist.
+    static func versionRow(_ c: Connection, model: String, version: Int) throws -> ModelVersion {
+        let m = try modelRow(c, model)
+        guard
+            let v = try c.queryOne(
+                "SELECT \(versionColumns) FROM model_versions v JOIN registered_models m ON m.id = v.model_id LEFT JOIN runs r ON r.id = v.run_id WHERE v.model_id = ? AND v.version = ?",
+                [.integer(m.id), .integer(Int64(version))], decodeVersion)
+        else {
+            let versions = try c.query("SELECT version FROM model_versions WHERE model_id = ? ORDER BY version", [.integer(m.id)]) {
+                String($0.int(0))
+            }
+            throw TrackerError.notFound(
+                "model '\(model)' has no version \(version); versions: \(versions.isEmpty ? "none" : versions.joined(separator: ", "))")
+        }
+        return try fillVersion(c, v)
+    }
+
+    /// Resolves `3`, `v3` or an alias (`champion`, `@champion`) to a version number.
+    static func resolveVersion(_ c: Connection, model: String, ref: String) throws -> Int {
+        var r = ref
+        if r.hasPrefix("@") { r.removeFirst() } else if let n = Int(r.hasPrefix("v") ? String(r.dropFirst()) : r) { return n }
+        let m = try modelRow(c, model)
+        guard
+            let v = try c.queryOne(
+                "SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?",
+                [.integer(m.id), .text(r)], { $0.int(0) })
+        else {
+            let aliases = try c.query("SELECT alias FROM model_aliases WHERE model_id = ? ORDER BY alias", [.integer(m.id)]) {
+                $0.string(0)
+            }
+            throw TrackerError.notFound(
+                "model '\(model)' has no version or alias '\(ref)'; aliases: \(aliases.isEmpty ? "none" : aliases.joined(separator: ", "))")
+        }
+        return v
+    }
+
+    /// Creates the model if needed (`alreadyExists` only when `mustBeNew`).
+    static func ensureModel(_ c: Connection, name: String, description: String, now: Int64, mustBeNew: Bool = false) throws -> Int64 {
+        if name.isEmpty || name.utf8.count > 256 { throw TrackerError.invalid("model name must be 1–256 characters") }
+        if let id = try c.queryOne("SELECT id FROM registered_models WHERE name = ?", [.text(name)], { $0.int64(0) }) {
+            if mustBeNew { throw TrackerError(.alreadyExists, "registered model '\(name)' already exists") }
+            return id
+        }
+        try c.run(
+            "INSERT INTO registered_models (name, description, creation_time, last_update_time) VALUES (?, ?, ?, ?)",
+            [.text(name), .text(description), .integer(now), .integer(now)])
+        return c.lastInsertRowID
+    }
+
+    /// Creates a registered model (the MLflow API's `registered-models/create`).
+    public func createModel(name: String, description: String = "", tags: [KeyValue] = []) throws -> RegisteredModel {
+        try db.write { c in
+            let id = try Store.ensureModel(c, name: name, description: description, now: TimeParser.nowMillis(), mustBeNew: true)
+            for t in tags {
+                try c.run(
+                    "INSERT OR REPLACE INTO registered_model_tags (model_id, key, value) VALUES (?, ?, ?)",
+                    [.integer(id), .text(t.key), .text(t.value)])
+            }
+            return try Store.modelRow(c, name)
+        }
+    }
+
+    /// Registers a new version of `name` (created on first use) from a run. Snapshots the
+    /// run's latest metrics as offline metrics; `metricMap` adds renamed copies
+    /// (live name → run metric). `artifact` names a file or folder inside the run; its
+    /// SHA-256 is recorded (for a folder, a digest over its files' paths and digests).
+    public func registerVersion(
+        name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "",
+        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = Store.currentUser()
+    ) throws -> ModelVersion {
+        try db.write { c in
+            let now = TimeParser.nowMillis()
+            var runKey: Int64?
+            var runMetrics: [String: Double] = [:]
+            var sha: String?
+            if let runID {
+                let (key, _) = try Store.runKey(c, runID)
+                runKey = key
+                for m in try c.query(
+                    "SELECT k.key, l.value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ?", [.integer(key)],
+                    { ($0.string(0), MetricValue.decode($0, 1)) })
+                {
+                    runMetrics[m.0] = m.1
+                }
+                if let artifact, !artifact.isEmpty {
+                    let rows = try c.query(
+                        "SELECT path, sha256 FROM artifacts WHERE run_id = ? AND (path = ? OR substr(path, 1, length(?) + 1) = ? || '/') ORDER BY path",
+                        [.integer(key), .text(artifact), .text(artifact), .text(artifact)]
+                    ) { ($0.string(0), $0.string(1)) }
+                    if rows.isEmpty {
+                        let all = try c.query("SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", [.integer(key)]) { $0.string(0) }
+                        throw TrackerError.notFound(
+                            "run \(runID) has no artifact '\(artifact)'; its artifacts: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
+                        )
+                    }
+                    sha =
+                        rows.count == 1 && rows[0].0 == artifact
+                        ? rows[0].1 : SHA256.hex(Array(rows.map { "\($0.0) \($0.1)\n" }.joined().utf8))
+                }
+            }
+            for m in metricMap where runMetrics[m.value] == nil {
+                let known = runMetrics.keys.sorted().joined(separator: ", ")
+                throw TrackerError.invalid(
+                    "--metric \(m.key)=\(m.value): the run has no metric '\(m.value)' (it has: \(known.isEmpty ? "none" : known))")
+            }
+            let modelID = try Store.ensureModel(c, name: name, description: "", now: now)
+            let next =
+                (try c.queryOne("SELECT max(version) FROM model_versions WHERE model_id = ?", [.integer(modelID)]) { $0.int(0) } ?? 0) + 1
+            let src = source ?? runID.map { "runs:/\($0)/\(artifact ?? "")" } ?? ""
+            try c.run(
+                """
+                INSERT INTO model_versions (model_id, version, run_id, source, artifact_path, artifact_sha256, description, user_id, creation_time, last_update_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .integer(modelID), .integer(Int64(next)), runKey.map { .integer($0) } ?? .null, .text(src),
+                    artifact.map { .text($0) } ?? .null,
+                    sha.map { .text($0) } ?? .null, .text(description), .text(userID), .integer(now), .integer(now),
+                ])
+            let versionID = c.lastInsertRowID
+            var snapshot = runMetrics
+            for m in metricMap { snapshot[m.key] = runMetrics[m.value] }
+            for (k, v) in snapshot {
+                try c.run(
+                    "INSERT INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, '', ?, ?, ?)",
+                    [.integer(versionID), .text(k), v.isNaN ? .null : .real(v), .integer(now)])
+            }
+            for t in tags {
+                try c.run(
+                    "INSERT OR REPLACE INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?)",
+                    [.integer(versionID), .text(t.key), .text(t.value)])
+            }
+            try c.run("UPDATE registered_models SET last_update_time = ? WHERE id = ?", [.integer(now), .integer(modelID)])
+            return try Store.versionRow(c, model: name, version: next)
+        }
+    }
+
+    /// Adds offline results computed later (e.g. on a fresh holdout) to a version.
+    public func addOfflineMetrics(model: String, versionRef: String, metrics: [(String, Double)], dataset: String) throws -> ModelVersion {
+        try db.write { c in
+            let n = try Store.resolveVersion(c, model: model, ref: versionRef)
+            let v = try Store.versionRow(c, model: model, version: n)
+            let now = TimeParser.nowMillis()
+            for (k, value) in metrics {
+                try Limits.validateKey(k, "metric key")
+                try c.run(
+                    "INSERT OR REPLACE INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, ?, ?, ?, ?)",
+                    [.integer(v.id), .text(dataset), .text(k), value.isNaN ? .null : .real(value), .integer(now)])
+            }
+            return try Store.versionRow(c, model: model, version: n)
+        }
+    }
+
+    /// Every model.
+    public func listModels() throws -> [RegisteredModel] {
+        try db.read { c in
+            try c.query("SELECT id, name, description, creation_time, last_update_time FROM registered_models ORDER BY name") {
+                RegisteredModel(
+                    id: $0.int64(0), name: $0.string(1), description: $0.string(2), creationTime: $0.int64(3), lastUpdateTime: $0.int64(4))
+            }
+        }
+    }
+
+    /// A model by name.
+    public func model(named name: String) throws -> RegisteredModel {
+        try db.read { try Store.modelRow($0, name) }
+    }
+
+    /// Tags of a model.
+    public func modelTags(_ name: String) throws -> [KeyValue] {
+        try db.read { c in
+            let m = try Store.modelRow(c, name)
+            return try c.query("SELECT key, value FROM registered_model_tags WHERE model_id = ? ORDER BY key", [.integer(m.id)]) {
+                KeyValue($0.string(0), $0.string(1))
+            }
+        }
+    }
+
+    /// Every version of a model, oldest first.
+    public func versions(model name: String) throws -> [ModelVersion] {
+        try db.read { c in
+            let m = try Store.modelRow(c, name)
+            let rows = try c.query(
+                "SELECT \(Store.versionColumns) FROM model_versions v JOIN registered_models m ON m.id = v.model_id LEFT JOIN runs r ON r.id = v.run_id WHERE v.model_id = ? ORDER BY v.version",
+                [.integer(m.id)], Store.decodeVersion)
+            return try rows.map { try Store.fillVersion(c, $0) }
+        }
+    }
+
+    /// One version, by number or alias.
+    public func version(model: String, ref: String) throws -> ModelVersion {
+        try db.read { c in try Store.versionRow(c, model: model, version: try Store.resolveVersion(c, model: model, ref: ref)) }
+    }
+
+    /// Offline result rows of a version (all datasets), newest first.
+    public func offlineResults(model: String, version: Int) throws -> [OfflineMetric] {
+        try db.read { c in try Store.offlineMetrics(c, versionID: try Store.versionRow(c, model: model, version: version).id) }
+    }
+
+    /// Points an alias at a version (or moves it).
+    public func setAlias(model: String, alias: String, version: Int) throws {
+        if alias.isEmpty || alias.utf8.count > 255 { throw TrackerError.invalid("alias must be 1–255 characters") }
+        if Int(alias) != nil || (alias.hasPrefix("v") && Int(alias.dropFirst()) != nil) {
+            throw TrackerError.invalid("alias '\(alias)' looks like a version number; choose a name such as 'champion'")
+        }
+        try db.write { c in
+            let v = try Store.versionRow(c, model: model, version: version)
+            let m = try Store.modelRow(c, model)
+            try c.run(
+                "INSERT OR REPLACE INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
+                [.integer(m.id), .text(alias), .integer(v.id)])
+        }
+    }
+
+    /// Removes an alias.
+    public func deleteAlias(model: String, alias: String) throws {
+        try db.write { c in
+            let m = try Store.modelRow(c, model)
+            guard try c.run("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", [.integer(m.id), .text(alias)]) > 0 else {
+                throw TrackerError.notFound("model '\(model)' has no alias '\(alias)'")
+            }
+        }
+    }
+}
