@@ -62,7 +62,8 @@ struct ModelRegister: ParsableCommand {
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
-    @Option(name: .customLong("run"), help: "Run id the version comes from.") var runID: String
+    @Option(name: .customLong("run"), help: "Run id the version comes from (omit for a model with no run, e.g. a rule-based system).")
+    var runID: String?
     @Option(help: "Path of the model artifact inside the run.") var artifact: String?
     @Option(help: "Description.") var description = ""
     @Option(name: .customLong("metric"), help: "LIVE_NAME=RUN_METRIC (repeatable).") var metrics: [String] = []
@@ -75,7 +76,7 @@ struct ModelRegister: ParsableCommand {
             printJSON(v.json)
             return
         }
-        print("registered \(v.model) version \(v.version) from run \(runID)")
+        print("registered \(v.model) version \(v.version)" + (runID.map { " from run \($0)" } ?? ""))
         for (k, val) in v.offlineMetrics.sorted(by: { $0.key < $1.key }) { print("  offline \(k) = \(formatValue(val))") }
         if let sha = v.artifactSHA256 { print("  artifact \(v.artifactPath ?? "") sha256:\(sha)") }
     }
