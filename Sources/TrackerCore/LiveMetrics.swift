@@ -49,7 +49,9 @@ public struct WindowTotals: Sendable, Equatable {
 public struct PredictionAccumulator: Sendable {
     public let positive: String
     public private(set) var predictions = 0
-    public private(set) var labeled = 0
+    var labeled_ = 0
+    /// Predictions with an outcome.
+    public var labeled: Int { labeled_ }
     var correct = 0
     var tp = 0, fp = 0, fn = 0
     var positives: [Double] = []
@@ -58,22 +60,31 @@ public struct PredictionAccumulator: Sendable {
     var absErr = (n: 0.0, sum: 0.0, sumSq: 0.0)
     var sqErr = (n: 0.0, sum: 0.0, sumSq: 0.0)
     var ape = (n: 0.0, sum: 0.0, sumSq: 0.0)
-    var distinctActual = Set<String>()
+    var distinctActual = Set<Double>()
     var nonIntegral = false
 
     public init(positive: String) { self.positive = positive }
 
     /// Adds one prediction; the actual fields are nil until its outcome arrived.
     public mutating func add(label: String?, value: Double?, score: Double?, actualLabel: String?, actualValue: Double?) {
+        add(
+            labeled: actualLabel != nil, correct: label != nil && label == actualLabel, predictedPositive: label == positive,
+            actualPositive: actualLabel == positive, value: value, score: score, actualValue: actualValue)
+    }
+
+    /// Adds one prediction from label comparisons already made (the store does them in SQL, so
+    /// no label strings are built for millions of rows).
+    public mutating func add(
+        labeled: Bool, correct: Bool, predictedPositive: Bool, actualPositive: Bool, value: Double?, score: Double?, actualValue: Double?
+    ) {
         predictions += 1
-        guard let actualLabel else { return }
-        labeled += 1
-        if distinctActual.count <= 2 { distinctActual.insert(actualLabel) }
-        if let a = actualValue, a != a.rounded() { nonIntegral = true }
+        guard labeled else { return }
+        labeled_ += 1
+        if let a = actualValue {
+            if a != a.rounded() { nonIntegral = true } else if distinctActual.count <= 2 { distinctActual.insert(a) }
+        }
         if let v = value, v != v.rounded() { nonIntegral = true }
-        if label == actualLabel { correct += 1 }
-        let predictedPositive = label == positive
-        let actualPositive = actualLabel == positive
+        if correct { self.correct += 1 }
         if predictedPositive && actualPositive { tp += 1 }
         if predictedPositive && !actualPositive { fp += 1 }
         if !predictedPositive && actualPositive { fn += 1 }

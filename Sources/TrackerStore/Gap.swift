@@ -91,10 +91,11 @@ extension Store {
         }
         let stmt = try c.cached(
             """
-            SELECT version, label, value, score, actual_label, actual_value FROM predictions
-            WHERE model_id = ? AND env = ? AND time >= ? AND time < ? AND (?5 IS NULL OR version = ?5)
+            SELECT version, actual_label IS NOT NULL, label = actual_label, label = ?6, actual_label = ?6, value, score, actual_value
+            FROM predictions
+            WHERE model_id = ?1 AND env = ?2 AND time >= ?3 AND time < ?4 AND (?5 IS NULL OR version = ?5)
             """)
-        try stmt.bind([.integer(modelID), .text(env), .integer(since), .integer(until), vArg])
+        try stmt.bind([.integer(modelID), .text(env), .integer(since), .integer(until), vArg, .text(positive)])
         defer { stmt.reset() }
         var current: Int?? = .none
         var acc = PredictionAccumulator(positive: positive)
@@ -107,8 +108,8 @@ extension Store {
                 current = .some(v)
             }
             acc.add(
-                label: r.optionalString(1), value: r.optionalDouble(2), score: r.optionalDouble(3), actualLabel: r.optionalString(4),
-                actualValue: r.optionalDouble(5))
+                labeled: r.int64(1) == 1, correct: r.int64(2) == 1, predictedPositive: r.int64(3) == 1, actualPositive: r.int64(4) == 1,
+                value: r.optionalDouble(5), score: r.optionalDouble(6), actualValue: r.optionalDouble(7))
         }
         if let cur = current { d.predictions[cur] = acc }
         return d
