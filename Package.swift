@@ -34,16 +34,20 @@ let package = Package(
             dependencies: ["SQLiteKit", "TrackerCore"],
             plugins: ["EmbedMigrations"]
         ),
+        // Report renderers: Markdown, HTML with inline SVG, JSON. No storage, no clock.
+        .target(name: "TrackerReport", dependencies: ["TrackerCore"]),
         .executableTarget(
             name: "tracker",
             dependencies: [
-                "TrackerStore", "TrackerCore",
+                "TrackerStore", "TrackerCore", "TrackerReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks (scripts/bench): built on demand, never run by the tests.
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
-        .testTarget(name: "TrackerTests", dependencies: ["TrackerStore", "TrackerCore", "tracker"]),
+        .testTarget(
+            name: "TrackerTests", dependencies: ["TrackerStore", "TrackerCore", "TrackerReport", "tracker"],
+            resources: [.copy("Golden")]),
     ]
 )

@@ -171,3 +171,18 @@ public func offlineNames(for live: String) -> [String] {
     default: return [live, "test_" + live]
     }
 }
+
+/// The live figures of the version that was live before (for comparison).
+public struct IncumbentFigures: Sendable, Equatable {
+    public let version: Int
+    public let estimates: [LiveEstimate]
+    /// "window" when measured over the same window, "all time" otherwise.
+    public let scope: String
+
+    public init(version: Int, estimates: [LiveEstimate], scope: String) {
+        self.version = version
+        self.estimates = estimates
+        self.scope = scope
+    }
+}
+

@@ -37,14 +37,6 @@ public struct GapRow: Sendable, Equatable {
     public let verdict: Verdict
 }
 
-/// The live figures of the version that was live before (for comparison).
-public struct IncumbentFigures: Sendable, Equatable {
-    public let version: Int
-    public let estimates: [LiveEstimate]
-    /// "window" when measured over the same window, "all time" otherwise.
-    public let scope: String
-}
-
 /// Everything `gap` says about one version (nil version = unattributed data).
 public struct VersionGap: Sendable, Equatable {
     public let version: Int?

@@ -161,10 +161,10 @@ extension Store {
     /// SHA-256 is recorded (for a folder, a digest over its files' paths and digests).
     public func registerVersion(
         name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "",
-        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = Store.currentUser()
+        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = Store.currentUser(), now: Int64? = nil
     ) throws -> ModelVersion {
         try db.write { c in
-            let now = TimeParser.nowMillis()
+            let now = now ?? TimeParser.nowMillis()
             var runKey: Int64?
             var runMetrics: [String: Double] = [:]
             var sha: String?

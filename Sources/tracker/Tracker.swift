@@ -14,7 +14,7 @@ struct Tracker: ParsableCommand {
         subcommands: [
             InitCommand.self, DBCommand.self, ExperimentCommand.self, RunCommand.self, LogCommand.self, MetricCommand.self,
             IngestCommand.self, ModelCommand.self, GateCommand.self, PromoteCommand.self, RollbackCommand.self,
-            DeploymentsCommand.self, LiveCommand.self, GapCommand.self,
+            DeploymentsCommand.self, LiveCommand.self, GapCommand.self, ReportCommand.self,
         ]
     )
 }

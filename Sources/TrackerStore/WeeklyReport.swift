@@ -1,0 +1,215 @@
+import Foundation
+import SQLiteKit
+import TrackerCore
+
+/// What `weeklyReport` covers and how it judges.
+public struct ReportOptions: Sendable {
+    public var period: ReportPeriod
+    public var env = "production"
+    /// Only these models (empty = every model in the environment).
+    public var models: [String] = []
+    /// Printed as "generated at" only when given.
+    public var now: Int64?
+    /// Alert when live is worse than offline by more than this share (unless set per model/metric).
+    public var defaultMaxGap = 0.05
+    /// Alert when label coverage is below this share (unless set per model).
+    public var defaultCoverageFloor = 0.5
+    public var minN = 30
+    public var tolerance = 0.02
+    /// Weeks in the delivery chart.
+    public var deliveryWeeks = 12
+
+    public init(period: ReportPeriod) { self.period = period }
+}
+
+extension Store {
+    /// Builds the report value. Pure reads; the same data gives the same value.
+    public func weeklyReport(_ o: ReportOptions, calendar: ReportCalendar) throws -> WeeklyReport {
+        let p = o.period
+        // Models with a version live in the environment at some point of the period.
+        var names = Set(try deployments(env: o.env).filter { $0.startedAt < p.until && ($0.endedAt == nil || $0.endedAt! > p.since) }.map(\.model))
+        if !o.models.isEmpty {
+            for m in o.models { _ = try model(named: m) }  // unknown names fail with the list of models
+            names = names.intersection(o.models)
+        }
+        var models: [ModelReport] = []
+        var alerts: [ReportAlert] = []
+        for name in names.sorted() {
+            let (report, modelAlerts) = try modelReport(name, o, calendar: calendar)
+            models.append(report)
+            alerts += modelAlerts
+        }
+        let filter = Set(o.models)
+        // In time order (ids follow time in normal use; imported or backdated history may not).
+        let allLedger = try ledger(env: o.env).filter { filter.isEmpty || filter.contains($0.model) }.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+        let changes = allLedger.filter { $0.time >= p.since && $0.time < p.until }.map(Store.change)
+        let delivery = try deliveryFigures(ledger: allLedger.filter { $0.time < p.until }, o, calendar: calendar)
+        return WeeklyReport(period: p, generatedAt: o.now, environment: o.env, models: models, changes: changes, alerts: alerts, delivery: delivery)
+    }
+
+    static func change(_ e: LedgerEntry) -> ReportChange {
+        ReportChange(time: e.time, model: e.model, env: e.env, kind: e.kind, fromVersion: e.fromVersion, toVersion: e.toVersion, actor: e.actor, reason: e.reason)
+    }
+
+    /// Alert thresholds: (metric → max relative gap, coverage floor).
+    func alertSettings(model: String) throws -> (maxGap: [String: Double], coverageFloor: Double?) {
+        try db.read { c in
+            let m = try Store.modelRow(c, model)
+            var gaps: [String: Double] = [:]
+            var floor: Double?
+            for (metric, g, f) in try c.query(
+                "SELECT metric, max_gap, coverage_floor FROM alert_settings WHERE model_id = ?", [.integer(m.id)],
+                { ($0.string(0), $0.optionalDouble(1), $0.optionalDouble(2)) })
+            {
+                if let g { gaps[metric] = g }
+                if metric.isEmpty, let f { floor = f }
+            }
+            return (gaps, floor)
+        }
+    }
+
+    /// Sets alert thresholds for a model (metric '' = every metric).
+    public func setAlertSettings(model: String, metric: String, maxGap: Double?, coverageFloor: Double?) throws {
+        try db.write { c in
+            let m = try Store.modelRow(c, model)
+            try c.run(
+                """
+                INSERT INTO alert_settings (model_id, metric, max_gap, coverage_floor) VALUES (?, ?, ?, ?)
+                ON CONFLICT (model_id, metric) DO UPDATE SET max_gap = coalesce(excluded.max_gap, max_gap),
+                    coverage_floor = coalesce(excluded.coverage_floor, coverage_floor)
+                """,
+                [.integer(m.id), .text(metric), maxGap.map { .real($0) } ?? .null, coverageFloor.map { .real($0) } ?? .null])
+        }
+    }
+
+    func modelReport(_ name: String, _ o: ReportOptions, calendar: ReportCalendar) throws -> (ModelReport, [ReportAlert]) {
+        let p = o.period
+        var gapOptions = GapOptions(since: p.since, until: p.until)
+        gapOptions.minN = o.minN
+        gapOptions.tolerance = o.tolerance
+        let gap = try self.gap(model: name, env: o.env, options: gapOptions)
+        let liveAtEnd = try deployments(model: name, env: o.env, at: p.until - 1).first
+        let intervals = try deployments(model: name, env: o.env).filter { $0.startedAt < p.until && ($0.endedAt == nil || $0.endedAt! > p.since) }
+        let version = liveAtEnd?.version ?? intervals.last?.version
+        let vg = gap.versions.first { $0.version == version }
+        let positive = try positiveLabel(model: name)
+        let (previous, daily) = try db.read { c -> ([LiveEstimate], [[LiveEstimate]]) in
+            let m = try Store.modelRow(c, name)
+            let length = p.until - p.since
+            let prevData = try Store.liveData(c, modelID: m.id, env: o.env, since: p.since - length, until: p.since, positive: positive, version: version)
+            var days: [[LiveEstimate]] = []
+            for (i, start) in p.dayStarts.enumerated() {
+                let end = i + 1 < p.dayStarts.count ? p.dayStarts[i + 1] : p.until
+                let d = try Store.liveData(c, modelID: m.id, env: o.env, since: start, until: end, positive: positive, version: version)
+                days.append(Store.estimates(d, version))
+            }
+            return (Store.estimates(prevData, version), days)
+        }
+        let metrics = (vg?.rows ?? []).map { r in
+            ReportMetric(
+                metric: r.metric, offline: r.offline, live: r.live, gap: r.gap, relativeGap: r.relativeGap, direction: r.direction, verdict: r.verdict,
+                previous: previous.first { $0.metric == r.metric }, daily: daily.map { d in d.first { $0.metric == r.metric } })
+        }
+        let deployments = try ledger(model: name, env: o.env, since: p.since, until: p.until).sorted { ($0.time, $0.id) < ($1.time, $1.id) }.map(Store.change)
+        let report = ModelReport(
+            model: name, env: o.env, liveVersion: liveAtEnd?.version, liveSince: liveAtEnd?.startedAt, metrics: metrics, coverage: vg?.coverage,
+            predictions: vg?.predictions ?? 0, incumbent: vg?.incumbent, deployments: deployments)
+
+        // Alerts.
+        var alerts: [ReportAlert] = []
+        let settings = try alertSettings(model: name)
+        let label = "\(name)" + (version.map { " v\($0)" } ?? "")
+        if metrics.isEmpty {
+            alerts.append(
+                ReportAlert(
+                    kind: .noLiveData, model: name, metric: nil,
+                    message: "\(label) is in \(o.env) but reported no live data this period: is monitoring broken?"))
+        }
+        for m in metrics {
+            let maxGap = settings.maxGap[m.metric] ?? settings.maxGap[""] ?? o.defaultMaxGap
+            if m.verdict == .worse, let rel = m.relativeGap {
+                let worseBy = m.direction == .higherIsBetter ? -rel : rel
+                if worseBy > maxGap {
+                    alerts.append(
+                        ReportAlert(
+                            kind: .gapWorse, model: name, metric: m.metric,
+                            message: String(
+                                format: "%@ %@ is %.1f%% worse live (%@) than offline (%@); threshold %.1f%%", label, m.metric, worseBy * 100,
+                                ReportFormat.value(m.live.value), ReportFormat.value(m.offline ?? .nan), maxGap * 100)))
+                }
+            }
+            if let prev = m.previous, m.live.n >= o.minN, m.live.interval.method != "none" {
+                let degraded = m.direction == .higherIsBetter ? m.live.interval.high < prev.value : m.live.interval.low > prev.value
+                if degraded {
+                    alerts.append(
+                        ReportAlert(
+                            kind: .weekOverWeek, model: name, metric: m.metric,
+                            message:
+                                "\(label) \(m.metric) fell from \(ReportFormat.value(prev.value)) last period to \(ReportFormat.value(m.live.value)) (95% CI \(ReportFormat.interval(m.live.interval)) excludes last period's value)"
+                        ))
+                }
+            }
+        }
+        let floor = settings.coverageFloor ?? o.defaultCoverageFloor
+        if let cov = vg?.coverage, (vg?.predictions ?? 0) > 0, cov < floor {
+            alerts.append(
+                ReportAlert(
+                    kind: .lowCoverage, model: name, metric: nil,
+                    message: String(format: "%@ label coverage is %.1f%% (floor %.1f%%): outcomes are not arriving", label, cov * 100, floor * 100)))
+        }
+        return (report, alerts)
+    }
+
+    func deliveryFigures(ledger: [LedgerEntry], _ o: ReportOptions, calendar: ReportCalendar) throws -> DeliveryFigures {
+        let p = o.period
+        let day = 86_400_000.0
+        let deploys = ledger.filter { $0.kind != "rollback" }
+        let rollbacks = ledger.filter { $0.kind == "rollback" }
+        let inPeriod = { (e: LedgerEntry) in e.time >= p.since && e.time < p.until }
+        // Weekly counts for the weeks ending with the period's last week.
+        var weekly: [(label: String, count: Int)] = []
+        let lastWeek = calendar.weekLabel(p.until - 1)
+        var start = try calendar.week(lastWeek).since
+        var weeks: [(String, Int64, Int64)] = []
+        for _ in 0..<o.deliveryWeeks {
+            let label = calendar.weekLabel(start)
+            let w = try calendar.week(label)
+            weeks.insert((label, w.since, w.until), at: 0)
+            start = w.since - 1
+            start = try calendar.week(calendar.weekLabel(start)).since
+        }
+        for (label, s, u) in weeks { weekly.append((label, deploys.filter { $0.time >= s && $0.time < u }.count)) }
+        // Lead time: run start → first deployment to this environment, for versions first deployed in the last 90 days.
+        let since90 = p.until - 90 * 86_400_000
+        var first: [String: (model: String, version: Int, time: Int64)] = [:]
+        for e in deploys {
+            let key = "\(e.model)\u{0}\(e.toVersion)"
+            if first[key] == nil { first[key] = (e.model, e.toVersion, e.time) }
+        }
+        var leads: [Double] = []
+        for f in first.values where f.time >= since90 {
+            let v = try version(model: f.model, ref: String(f.version))
+            if let runID = v.runID {
+                let r = try run(id: runID)
+                leads.append(Double(f.time - r.info.startTime) / day)
+            }
+        }
+        let d90 = deploys.filter { $0.time >= since90 }.count
+        let r90 = rollbacks.filter { $0.time >= since90 }.count
+        // Versions never deployed to this environment.
+        var never: [(model: String, version: Int, ageDays: Double)] = []
+        let filter = Set(o.models)
+        for m in try listModels() where filter.isEmpty || filter.contains(m.name) {
+            let deployed = Set(ledger.filter { $0.model == m.name }.map(\.toVersion))
+            for v in try versions(model: m.name) where v.creationTime < p.until && !deployed.contains(v.version) {
+                never.append((m.name, v.version, Double(p.until - v.creationTime) / day))
+            }
+        }
+        never.sort { $0.ageDays != $1.ageDays ? $0.ageDays > $1.ageDays : ($0.model, $0.version) < ($1.model, $1.version) }
+        return DeliveryFigures(
+            deploymentsThisPeriod: deploys.filter(inPeriod).count, rollbacksThisPeriod: rollbacks.filter(inPeriod).count, weekly: weekly,
+            leadTimeMedianDays: percentile(leads, 0.5), leadTimeP90Days: percentile(leads, 0.9), leadTimeSamples: leads.count,
+            rollbackRate90d: d90 > 0 ? Double(r90) / Double(d90) : nil, deployments90d: d90, rollbacks90d: r90, neverDeployed: never,
+            daysSinceLastDeploy: deploys.last.map { Double(p.until - $0.time) / day })
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import Testing
+
+@testable import TrackerCore
+@testable import TrackerReport
+@testable import TrackerStore
+
+/// Milliseconds of an ISO-8601 UTC time.
+func t(_ iso: String) -> Int64 { try! TimeParser.parse(iso) }
+
+/// A deterministic scenario around ISO week 2026-W47 (2026-11-16 – 2026-11-23, UTC):
+/// - churn: v1 live since Nov 3; v2 promoted Wed Nov 18 10:00 (better offline, worse live);
+///   v3 registered Nov 20, never deployed. Predictions with scores, ~80% labeled.
+/// - fraud: v1 live; v2 force-promoted Tue Nov 17, rolled back Thu Nov 19. Hourly precision windows.
+/// - pricing: v1 live since Oct 15, no live data at all.
+func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
+    let s = try Store.open(path: path)
+    let exp = try s.ensureExperiment(name: "report")
+    func version(_ model: String, _ runStart: String, _ registered: String, _ metrics: [String: Double]) throws {
+        let r = try s.createRun(experimentID: exp.id, name: "\(model)-\(runStart)", userID: "dana", startTime: t(runStart))
+        try s.log(runID: r.runID, LogBatch(metrics: metrics.sorted { $0.key < $1.key }.map { MetricPoint(key: $0.key, value: $0.value, step: 0, time: t(runStart)) }))
+        _ = try s.registerVersion(name: model, runID: r.runID, userID: "dana", now: t(registered))
+    }
+    try version("churn", "2026-11-01T09:00:00Z", "2026-11-02T09:00:00Z", ["accuracy": 0.9, "roc_auc": 0.85])
+    try version("churn", "2026-11-10T09:00:00Z", "2026-11-11T09:00:00Z", ["accuracy": 0.93, "roc_auc": 0.9])
+    try version("churn", "2026-11-19T09:00:00Z", "2026-11-20T09:00:00Z", ["accuracy": 0.94, "roc_auc": 0.91])
+    try version("fraud", "2026-09-20T09:00:00Z", "2026-09-25T09:00:00Z", ["precision": 0.8])
+    try version("fraud", "2026-11-12T09:00:00Z", "2026-11-13T09:00:00Z", ["precision": 0.7])
+    try version("pricing", "2026-10-01T09:00:00Z", "2026-10-10T09:00:00Z", ["mae": 3.5])
+    _ = try s.promote(model: "churn", versionRef: "1", env: "production", reason: "first model", actor: "dana", now: t("2026-11-03T12:00:00Z"))
+    _ = try s.promote(model: "fraud", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-01T12:00:00Z"))
+    _ = try s.promote(model: "pricing", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-15T12:00:00Z"))
+    _ = try s.promote(
+        model: "churn", versionRef: "2", env: "production", reason: "better AUC offline", actor: "alice", now: t("2026-11-18T10:00:00Z"))
+    _ = try s.promote(
+        model: "fraud", versionRef: "2", env: "production", requires: [try GateExpression.parse("precision >= 0.75")], reason: "hotfix for new merchants",
+        actor: "bob", force: true, now: t("2026-11-17T15:00:00Z"))
+    _ = try s.rollback(model: "fraud", env: "production", reason: "false positives doubled", actor: "bob", now: t("2026-11-19T08:00:00Z"))
+
+    // churn predictions: one every 10 minutes over W46 and W47. Correct with probability 0.88
+    // under v1 and 0.80 under v2 (a deterministic generator, so the golden files are stable).
+    var state: UInt64 = 42
+    func next() -> Double {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+    var events: [LiveEvent] = []
+    var start = t("2026-11-09T00:00:00Z")
+    let end = t("2026-11-23T00:00:00Z")
+    var i = 0
+    while start < end {
+        let v2 = start >= t("2026-11-18T10:00:00Z")
+        let actual = next() < 0.3 ? "1" : "0"
+        let correct = next() < (v2 ? 0.80 : 0.88)
+        let predicted = correct ? actual : (actual == "1" ? "0" : "1")
+        let score = predicted == "1" ? 0.5 + 0.5 * next() : 0.5 * next()
+        let id = "c\(i)"
+        events.append(.prediction(PredictionInput(model: "churn", env: "production", id: id, time: start, version: nil, label: predicted, value: Double(predicted), score: (score * 1000).rounded() / 1000)))
+        if next() * 100 < Double(coverage) {
+            events.append(.outcome(OutcomeInput(id: id, label: actual, value: Double(actual), time: start + 86_400_000)))
+        }
+        start += 600_000
+        i += 1
+    }
+    // fraud: hourly precision windows of 40 alerts each; v2 (Nov 17 15:00 – Nov 19 08:00) is worse.
+    start = t("2026-11-09T00:00:00Z")
+    while start < end {
+        let v2 = start >= t("2026-11-17T15:00:00Z") && start < t("2026-11-19T08:00:00Z")
+        let hits = Double(Int(next() * 6)) + (v2 ? 24 : 30)
+        events.append(
+            .window(
+                LiveWindowInput(model: "fraud", env: "production", metric: "precision", version: nil, start: start, end: start + 3_600_000, n: 40, sum: hits, sumSq: hits)))
+        start += 3_600_000
+    }
+    _ = try s.writeLive(events, lines: Array(1...events.count), source: "seed")
+    return s
+}
+
+func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", models: [String] = [], format: String) throws -> String {
+    let cal = try ReportCalendar(zone: zone)
+    var o = ReportOptions(period: try cal.period(week: week))
+    o.models = models
+    let r = try s.weeklyReport(o, calendar: cal)
+    switch format {
+    case "md": return MarkdownRenderer.render(r)
+    case "html": return HTMLRenderer.render(r)
+    default: return JSONRenderer.render(r)
+    }
+}
+
+/// Compares with Tests/TrackerTests/Golden/NAME; `UPDATE_GOLDEN=1` rewrites it.
+func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        try Data(text.utf8).write(to: url)
+        return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    if text != expected {
+        let a = text.split(separator: "\n", omittingEmptySubsequences: false), b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
+        Issue.record(
+            "\(name) differs from the golden file at line \((first?.offset ?? min(a.count, b.count)) + 1): got «\(first?.element.0 ?? "")» expected «\(first?.element.1 ?? "")» (UPDATE_GOLDEN=1 rewrites it)",
+            sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct ReportGoldenTests {
+    @Test func allThreeFormatsMatchTheirGoldenFiles() throws {
+        let tmp = TempDir()
+        let s = try seedReport(tmp.db)
+        try expectGolden(try reportText(s, format: "md"), "weekly-2026-W47.md")
+        try expectGolden(try reportText(s, format: "html"), "weekly-2026-W47.html")
+        try expectGolden(try reportText(s, format: "json"), "weekly-2026-W47.json")
+    }
+
+    @Test func byteIdenticalRunAfterRunThroughTheCLI() throws {
+        let tmp = TempDir()
+        _ = try seedReport(tmp.db)
+        let args = ["report", "--week", "2026-W47", "--format", "html", "--db", tmp.db]
+        let a = try ok(args), b = try ok(args)
+        #expect(a == b && a.hasPrefix("<!DOCTYPE html>"))
+        #expect(!a.contains("generated"))
+        let c = try ok(["report", "--week", "2026-W47", "--now", "2026-11-23T08:00:00Z", "--db", tmp.db])
+        #expect(c.contains("generated 2026-11-23 08:00"))
+        // --weekly with --now picks the last complete week.
+        #expect(try ok(["report", "--weekly", "--now", "2026-11-25T12:00:00Z", "--db", tmp.db]).hasPrefix("# Production vs offline — 2026-W47"))
+        // The HTML is self-contained: no scripts, no external assets.
+        #expect(!a.contains("<script") && !a.contains("http://") && !a.contains("https://") && !a.contains("src="))
+    }
+}
+
+@Suite struct ReportContentTests {
+    func report(_ s: Store, week: String = "2026-W47", zone: String = "UTC") throws -> WeeklyReport {
+        let cal = try ReportCalendar(zone: zone)
+        return try s.weeklyReport(ReportOptions(period: try cal.period(week: week)), calendar: cal)
+    }
+
+    @Test func alertsOneByOne() throws {
+        let tmp = TempDir()
+        let s = try seedReport(tmp.db, coverage: 40)
+        let r = try report(s)
+        let kinds = r.alerts.map { "\($0.kind.rawValue) \($0.model) \($0.metric ?? "")" }
+        // pricing is live but silent.
+        #expect(kinds.contains("no_live_data pricing "))
+        // churn v2 is much worse live than offline (accuracy 0.93 → ~0.80).
+        #expect(kinds.contains("gap_worse churn accuracy"))
+        // 40% of churn predictions got a label: below the 50% floor.
+        #expect(kinds.contains("low_label_coverage churn "))
+        // A per-model threshold silences the gap alert.
+        try s.setAlertSettings(model: "churn", metric: "accuracy", maxGap: 0.5, coverageFloor: nil)
+        try s.setAlertSettings(model: "churn", metric: "", maxGap: nil, coverageFloor: 0.3)
+        let r2 = try report(s)
+        #expect(!r2.alerts.contains { $0.kind == .gapWorse && $0.metric == "accuracy" })
+        #expect(!r2.alerts.contains { $0.kind == .lowCoverage })
+    }
+
+    @Test func weekOverWeekDegradation() throws {
+        let tmp = TempDir()
+        let s = try Store.open(path: tmp.db)
+        _ = try s.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
+        _ = try s.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
+        let w = { (start: String, mean: Double) in
+            LiveEvent.window(LiveWindowInput(model: "m", env: "production", metric: "ctr", version: nil, start: t(start), end: t(start) + 3_600_000, n: 5000, sum: mean * 5000, sumSq: mean * 5000))
+        }
+        _ = try s.writeLive([w("2026-11-10T00:00:00Z", 0.20), w("2026-11-17T00:00:00Z", 0.15)], lines: [1, 2], source: "t")
+        let r = try report(s)
+        #expect(r.alerts.map(\.kind) == [.weekOverWeek])
+        #expect(r.alerts.first?.message.contains("fell from 0.2 last period to 0.15") == true)
+        #expect(r.models.first?.metrics.first?.change.map { abs($0 + 0.05) < 1e-12 } == true)
+    }
+
+    @Test func failOnAlertExitsFourAfterWriting() throws {
+        let tmp = TempDir()
+        _ = try seedReport(tmp.db)
+        let out = tmp.file("r.md")
+        let r = try tracker(["report", "--week", "2026-W47", "--fail-on-alert", "--out", out, "--db", tmp.db])
+        #expect(r.status == 4)
+        #expect(FileManager.default.fileExists(atPath: out))
+        let quiet = try tracker(["report", "--week", "2026-W47", "--fail-on-alert", "--model", "fraud", "--db", tmp.db])
+        #expect(quiet.status == 0, "\(quiet.stdout)")
+        let unknown = try tracker(["report", "--week", "2026-W47", "--model", "nope", "--db", tmp.db])
+        #expect(unknown.status == 1 && unknown.stderr.contains("models: churn, fraud, pricing"))
+    }
+
+    @Test func weekBoundariesInANonUTCZone() throws {
+        let cal = try ReportCalendar(zone: "America/New_York")
+        let w = try cal.week("2026-W47")
+        #expect(w.since == t("2026-11-16T05:00:00Z") && w.until == t("2026-11-23T05:00:00Z"))
+        // Across the DST change (Nov 1, 2026) a week is 169 hours long.
+        let dst = try cal.week("2026-W44")
+        #expect(dst.until - dst.since == 169 * 3_600_000)
+        let paris = try ReportCalendar(zone: "Europe/Paris").period(week: "2026-W47")
+        #expect(paris.dayLabels.first == "2026-11-16" && paris.dayLabels.count == 7 && paris.since == t("2026-11-15T23:00:00Z"))
+        #expect(try ReportCalendar(zone: "UTC").lastCompleteWeek(now: t("2026-11-23T00:00:00Z")).label == "2026-W47")
+        #expect(throws: TrackerError.self) { try ReportCalendar(zone: "Mars/Olympus") }
+        // The report in New York time counts the churn promotion (Wed 10:00Z) in the same week.
+        let tmp = TempDir()
+        let s = try seedReport(tmp.db)
+        let r = try report(s, zone: "America/New_York")
+        #expect(r.period.since == t("2026-11-16T05:00:00Z"))
+        #expect(r.changes.map(\.kind) == ["force", "promote", "rollback"])
+    }
+
+    @Test func aWeekWithNoData() throws {
+        let tmp = TempDir()
+        let s = try seedReport(tmp.db)
+        let r = try report(s, week: "2026-W30")
+        #expect(r.models.isEmpty && r.changes.isEmpty && r.alerts.isEmpty)
+        #expect(r.delivery.deploymentsThisPeriod == 0 && r.delivery.daysSinceLastDeploy == nil)
+        let md = MarkdownRenderer.render(r)
+        #expect(md.contains("**0 models in production**") && md.contains("No promotions or rollbacks."))
+    }
+
+    @Test func deliveryFiguresMatchAHandComputedCase() throws {
+        let tmp = TempDir()
+        let s = try seedReport(tmp.db)
+        let d = try report(s).delivery
+        // This week: churn v2 promote, fraud v2 force → 2 deployments; 1 rollback.
+        #expect(d.deploymentsThisPeriod == 2 && d.rollbacksThisPeriod == 1)
+        // Last 90 days before Nov 23 (from Aug 25): all 5 deployments, 1 rollback → 20%.
+        #expect(d.deployments90d == 5 && d.rollbacks90d == 1 && d.rollbackRate90d == 0.2)
+        // Lead times (days): churn v1 Nov 1 09:00 → Nov 3 12:00 = 2.125; churn v2 Nov 10 09:00 → Nov 18 10:00 = 8.0417;
+        // fraud v1 Sep 20 09:00 → Oct 1 12:00 = 11.125; pricing v1 Oct 1 09:00 → Oct 15 12:00 = 14.125; fraud v2 Nov 12 09:00 → Nov 17 15:00 = 5.25.
+        let leads = [2.125, 8.0 + 1.0 / 24, 11.125, 14.125, 5.25].sorted()
+        #expect(d.leadTimeSamples == 5)
+        #expect(abs(d.leadTimeMedianDays! - leads[2]) < 1e-9)
+        #expect(abs(d.leadTimeP90Days! - (leads[3] + (leads[4] - leads[3]) * 0.6)) < 1e-9)
+        // Never deployed: churn v3, registered Nov 20 09:00 → 2.625 days old on Nov 23.
+        #expect(d.neverDeployed.count == 1 && d.neverDeployed[0].model == "churn" && d.neverDeployed[0].version == 3)
+        #expect(abs(d.neverDeployed[0].ageDays - 2.625) < 1e-9)
+        // Last deployment Nov 18 10:00 → 4.5833 days before Nov 23 00:00.
+        #expect(abs(d.daysSinceLastDeploy! - (4.0 + 14.0 / 24)) < 1e-9)
+        // 12 weeks, ending with W47: W46 has none, W47 has two, W44 none, W40 one (fraud v1, Oct 1), W42 one (pricing Oct 15), W45 one (churn v1 Nov 3).
+        #expect(d.weekly.count == 12 && d.weekly.last?.label == "2026-W47" && d.weekly.first?.label == "2026-W36")
+        #expect(Dictionary(uniqueKeysWithValues: d.weekly.map { ($0.label, $0.count) }).filter { $0.value > 0 } == ["2026-W40": 1, "2026-W42": 1, "2026-W45": 1, "2026-W47": 2])
+    }
+}
+
+@Suite struct ReportBrowserTests {
+    /// Renders the HTML in headless Chromium and checks the screenshot is not blank.
+    @Test func htmlRendersInARealBrowser() throws {
+        let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        guard let chromium = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("chromium not installed; skipping the browser check")
+            return
+        }
+        let tmp = TempDir()
+        let s = try seedReport(tmp.db)
+        let html = tmp.write("report.html", try reportText(s, format: "html"))
+        let png = tmp.file("shot.png")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromium)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,2400", "--screenshot=\(png)", "file://\(html)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let data = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(data.count > 20_000, "a screenshot of the report should not be blank (got \(data.count) bytes)")
+        #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        // The page has colour, not just white: count distinct bytes in the compressed image as a cheap proxy.
+        #expect(Set(data.prefix(200_000)).count > 200)
+    }
+}
