@@ -8,7 +8,9 @@ let package = Package(
         .executable(name: "tracker", targets: ["tracker"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The system libsqlite3, through its C API. Only SQLiteKit imports it.
@@ -36,10 +38,19 @@ let package = Package(
         ),
         // Report renderers: Markdown, HTML with inline SVG, JSON. No storage, no clock.
         .target(name: "TrackerReport", dependencies: ["TrackerCore"]),
+        // `tracker serve`: MLflow REST subset + native API on Hummingbird. Calls the store's
+        // services; no SQL here.
+        .target(
+            name: "TrackerServer",
+            dependencies: [
+                "TrackerStore", "TrackerCore", "TrackerReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "tracker",
             dependencies: [
-                "TrackerStore", "TrackerCore", "TrackerReport",
+                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,7 +58,10 @@ let package = Package(
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
         .testTarget(
-            name: "TrackerTests", dependencies: ["TrackerStore", "TrackerCore", "TrackerReport", "tracker"],
+            name: "TrackerTests", dependencies: [
+                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "tracker",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             resources: [.copy("Golden")]),
     ]
 )

@@ -185,4 +185,3 @@ public struct IncumbentFigures: Sendable, Equatable {
         self.scope = scope
     }
 }
-

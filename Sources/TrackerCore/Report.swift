@@ -14,7 +14,8 @@ public struct WeeklyReport: Sendable, Equatable {
     public var delivery: DeliveryFigures
 
     public init(
-        period: ReportPeriod, generatedAt: Int64?, environment: String, models: [ModelReport], changes: [ReportChange], alerts: [ReportAlert],
+        period: ReportPeriod, generatedAt: Int64?, environment: String, models: [ModelReport], changes: [ReportChange],
+        alerts: [ReportAlert],
         delivery: DeliveryFigures
     ) {
         self.period = period
@@ -48,7 +49,9 @@ public struct ReportPeriod: Sendable, Equatable {
     public var dayLabels: [String]
 
     public init(label: String, since: Int64, until: Int64, timeZone: String, dayStarts: [Int64], dayLabels: [String]) {
-        (self.label, self.since, self.until, self.timeZone, self.dayStarts, self.dayLabels) = (label, since, until, timeZone, dayStarts, dayLabels)
+        (self.label, self.since, self.until, self.timeZone, self.dayStarts, self.dayLabels) = (
+            label, since, until, timeZone, dayStarts, dayLabels
+        )
     }
 }
 
@@ -71,7 +74,10 @@ public struct ModelReport: Sendable, Equatable {
         model: String, env: String, liveVersion: Int?, liveSince: Int64?, metrics: [ReportMetric], coverage: Double?, predictions: Int,
         incumbent: IncumbentFigures?, deployments: [ReportChange]
     ) {
-        (self.model, self.env, self.liveVersion, self.liveSince, self.metrics, self.coverage, self.predictions, self.incumbent, self.deployments) = (
+        (
+            self.model, self.env, self.liveVersion, self.liveSince, self.metrics, self.coverage, self.predictions, self.incumbent,
+            self.deployments
+        ) = (
             model, env, liveVersion, liveSince, metrics, coverage, predictions, incumbent, deployments
         )
     }
@@ -92,7 +98,8 @@ public struct ReportMetric: Sendable, Equatable {
     public var daily: [LiveEstimate?]
 
     public init(
-        metric: String, offline: Double?, live: LiveEstimate, gap: Double?, relativeGap: Double?, direction: MetricDirection, verdict: Verdict,
+        metric: String, offline: Double?, live: LiveEstimate, gap: Double?, relativeGap: Double?, direction: MetricDirection,
+        verdict: Verdict,
         previous: LiveEstimate?, daily: [LiveEstimate?]
     ) {
         (self.metric, self.offline, self.live, self.gap, self.relativeGap, self.direction, self.verdict, self.previous, self.daily) = (
@@ -181,8 +188,10 @@ public struct DeliveryFigures: Sendable, Equatable {
     public static func == (a: DeliveryFigures, b: DeliveryFigures) -> Bool {
         a.deploymentsThisPeriod == b.deploymentsThisPeriod && a.rollbacksThisPeriod == b.rollbacksThisPeriod
             && a.weekly.map(\.label) == b.weekly.map(\.label) && a.weekly.map(\.count) == b.weekly.map(\.count)
-            && a.leadTimeMedianDays == b.leadTimeMedianDays && a.leadTimeP90Days == b.leadTimeP90Days && a.rollbackRate90d == b.rollbackRate90d
-            && a.neverDeployed.map(\.model) == b.neverDeployed.map(\.model) && a.neverDeployed.map(\.version) == b.neverDeployed.map(\.version)
+            && a.leadTimeMedianDays == b.leadTimeMedianDays && a.leadTimeP90Days == b.leadTimeP90Days
+            && a.rollbackRate90d == b.rollbackRate90d
+            && a.neverDeployed.map(\.model) == b.neverDeployed.map(\.model)
+            && a.neverDeployed.map(\.version) == b.neverDeployed.map(\.version)
             && a.daysSinceLastDeploy == b.daysSinceLastDeploy
     }
 }
@@ -192,6 +201,7 @@ public func percentile(_ values: [Double], _ p: Double) -> Double? {
     guard !values.isEmpty else { return nil }
     let s = values.sorted()
     let pos = p * Double(s.count - 1)
-    let lo = Int(pos.rounded(.down)), hi = Int(pos.rounded(.up))
+    let lo = Int(pos.rounded(.down))
+    let hi = Int(pos.rounded(.up))
     return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
 }

@@ -25,7 +25,9 @@ public struct ReportCalendar: Sendable {
     /// Monday 00:00 (local) of ISO week `2026-W47`, and the next Monday.
     public func week(_ label: String) throws -> (since: Int64, until: Int64) {
         let parts = label.uppercased().split(separator: "-")
-        guard parts.count == 2, let year = Int(parts[0]), parts[1].hasPrefix("W"), let week = Int(parts[1].dropFirst()), (1...53).contains(week) else {
+        guard parts.count == 2, let year = Int(parts[0]), parts[1].hasPrefix("W"), let week = Int(parts[1].dropFirst()),
+            (1...53).contains(week)
+        else {
             throw TrackerError.invalid("week '\(label)' must look like 2026-W47")
         }
         var comps = DateComponents()
@@ -74,13 +76,15 @@ public struct ReportCalendar: Sendable {
     public func period(week label: String) throws -> ReportPeriod {
         let w = try week(label)
         let days = days(since: w.since, until: w.until)
-        return ReportPeriod(label: label, since: w.since, until: w.until, timeZone: zoneName, dayStarts: days.map(\.start), dayLabels: days.map(\.label))
+        return ReportPeriod(
+            label: label, since: w.since, until: w.until, timeZone: zoneName, dayStarts: days.map(\.start), dayLabels: days.map(\.label))
     }
 
     /// The period for an arbitrary range.
     public func period(since: Int64, until: Int64) -> ReportPeriod {
         let days = days(since: since, until: until)
         let label = "\(days.first?.label ?? "") – \(days.last?.label ?? "")"
-        return ReportPeriod(label: label, since: since, until: until, timeZone: zoneName, dayStarts: days.map(\.start), dayLabels: days.map(\.label))
+        return ReportPeriod(
+            label: label, since: since, until: until, timeZone: zoneName, dayStarts: days.map(\.start), dayLabels: days.map(\.label))
     }
 }

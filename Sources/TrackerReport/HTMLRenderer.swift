@@ -5,8 +5,10 @@ import TrackerCore
 /// no external assets. Prints well and reflows on a phone.
 public enum HTMLRenderer {
     static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;"
+        )
+        .replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     /// SVG coordinates with two decimals, fixed format.
@@ -43,14 +45,16 @@ public enum HTMLRenderer {
         o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         o += "<title>Production vs offline — \(esc(r.period.label))</title>\n<style>\n\(css)\n</style>\n</head>\n<body>\n"
         o += "<h1>Production vs offline — \(esc(r.period.label))</h1>\n"
-        var sub = "\(clock.time(r.period.since)) – \(clock.time(r.period.until)) (\(esc(r.period.timeZone))) · environment: \(esc(r.environment))"
+        var sub =
+            "\(clock.time(r.period.since)) – \(clock.time(r.period.until)) (\(esc(r.period.timeZone))) · environment: \(esc(r.environment))"
         if let g = r.generatedAt { sub += " · generated \(clock.time(g))" }
         o += "<p class=\"sub\">\(sub)</p>\n<div class=\"headline\">\n"
         o += "<span class=\"pill\"><b>\(r.models.count)</b> model\(r.models.count == 1 ? "" : "s") in \(esc(r.environment))</span>\n"
         for (v, n) in r.verdictSummary {
             o += "<span class=\"pill\(v == .worse && n > 0 ? " bad" : "")\">\(n) \(v.rawValue)</span>\n"
         }
-        o += "<span class=\"pill\(r.alerts.isEmpty ? "" : " bad")\">\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s")</span>\n</div>\n"
+        o +=
+            "<span class=\"pill\(r.alerts.isEmpty ? "" : " bad")\">\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s")</span>\n</div>\n"
 
         o += "<h2>Alerts</h2>\n"
         if r.alerts.isEmpty { o += "<p>None.</p>\n" }
@@ -69,44 +73,60 @@ public enum HTMLRenderer {
                 o += "<p>No live data this period.</p>\n"
                 continue
             }
-            o += "<div class=\"scroll\"><table>\n<tr><th>metric</th><th>offline</th><th>live</th><th>95% CI</th><th>n</th><th>gap</th><th>rel. gap</th><th>verdict</th><th>vs last period</th></tr>\n"
+            o +=
+                "<div class=\"scroll\"><table>\n<tr><th>metric</th><th>offline</th><th>live</th><th>95% CI</th><th>n</th><th>gap</th><th>rel. gap</th><th>verdict</th><th>vs last period</th></tr>\n"
             for x in m.metrics {
                 let cls = x.verdict == .notEnoughEvidence ? "" : " class=\"\(x.verdict.rawValue)\""
-                o += "<tr><td>\(esc(x.metric))</td><td class=\"n\">\(ReportFormat.optional(x.offline))</td><td class=\"n\">\(ReportFormat.value(x.live.value))</td>"
-                o += "<td>\(ReportFormat.interval(x.live.interval))</td><td class=\"n\">\(grouped(x.live.n))</td><td class=\"n\">\(ReportFormat.signed(x.gap))</td>"
-                o += "<td class=\"n\">\(ReportFormat.percent(x.relativeGap, signed: true))</td><td\(cls)>\(x.verdict.rawValue)</td><td class=\"n\">\(ReportFormat.signed(x.change))</td></tr>\n"
+                o +=
+                    "<tr><td>\(esc(x.metric))</td><td class=\"n\">\(ReportFormat.optional(x.offline))</td><td class=\"n\">\(ReportFormat.value(x.live.value))</td>"
+                o +=
+                    "<td>\(ReportFormat.interval(x.live.interval))</td><td class=\"n\">\(grouped(x.live.n))</td><td class=\"n\">\(ReportFormat.signed(x.gap))</td>"
+                o +=
+                    "<td class=\"n\">\(ReportFormat.percent(x.relativeGap, signed: true))</td><td\(cls)>\(x.verdict.rawValue)</td><td class=\"n\">\(ReportFormat.signed(x.change))</td></tr>\n"
             }
             o += "</table></div>\n"
-            if let cov = m.coverage { o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n" }
+            if let cov = m.coverage {
+                o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n"
+            }
             if let inc = m.incumbent {
-                let figures = inc.estimates.map { "\(esc($0.metric)) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))" }
+                let figures = inc.estimates.map {
+                    "\(esc($0.metric)) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))"
+                }
                 o += "<p>Incumbent version \(inc.version) (\(inc.scope)): \(figures.joined(separator: "; ")).</p>\n"
             }
             o += "<div class=\"charts\">\n"
             for x in m.metrics { o += metricChart(x, model: m, period: r.period, clock: clock) }
-            o += "</div>\n<p class=\"legend\">Daily live value (dots) with its 95% interval (band), the offline value (dashed) and deployments (vertical lines).</p>\n"
+            o +=
+                "</div>\n<p class=\"legend\">Daily live value (dots) with its 95% interval (band), the offline value (dashed) and deployments (vertical lines).</p>\n"
         }
 
         o += "<h2>Changes this period</h2>\n"
         if r.changes.isEmpty {
             o += "<p>No promotions or rollbacks.</p>\n"
         } else {
-            o += "<div class=\"scroll\"><table>\n<tr><th>time</th><th>model</th><th>kind</th><th>versions</th><th>actor</th><th>reason</th></tr>\n"
+            o +=
+                "<div class=\"scroll\"><table>\n<tr><th>time</th><th>model</th><th>kind</th><th>versions</th><th>actor</th><th>reason</th></tr>\n"
             for c in r.changes {
                 let kind = c.kind == "force" ? "<b class=\"worse\">forced</b> promote" : esc(c.kind)
-                o += "<tr><td>\(clock.time(c.time))</td><td>\(esc(c.model))</td><td>\(kind)</td><td>\(esc(c.versions))</td><td>\(esc(c.actor))</td><td>\(esc(c.reason))</td></tr>\n"
+                o +=
+                    "<tr><td>\(clock.time(c.time))</td><td>\(esc(c.model))</td><td>\(kind)</td><td>\(esc(c.versions))</td><td>\(esc(c.actor))</td><td>\(esc(c.reason))</td></tr>\n"
             }
             o += "</table></div>\n"
         }
 
         let d = r.delivery
         o += "<h2>Delivery</h2>\n<table>\n"
-        o += "<tr><td>Deployments to \(esc(r.environment)) this period</td><td class=\"n\">\(d.deploymentsThisPeriod) (rollbacks: \(d.rollbacksThisPeriod))</td></tr>\n"
-        o += "<tr><td>Lead time, run start → first \(esc(r.environment)) deployment (90 d)</td><td class=\"n\">median \(ReportFormat.days(d.leadTimeMedianDays)), p90 \(ReportFormat.days(d.leadTimeP90Days)) (\(d.leadTimeSamples) versions)</td></tr>\n"
-        o += "<tr><td>Rollback rate (90 d)</td><td class=\"n\">\(ReportFormat.percent(d.rollbackRate90d)) (\(d.rollbacks90d) of \(d.deployments90d))</td></tr>\n"
+        o +=
+            "<tr><td>Deployments to \(esc(r.environment)) this period</td><td class=\"n\">\(d.deploymentsThisPeriod) (rollbacks: \(d.rollbacksThisPeriod))</td></tr>\n"
+        o +=
+            "<tr><td>Lead time, run start → first \(esc(r.environment)) deployment (90 d)</td><td class=\"n\">median \(ReportFormat.days(d.leadTimeMedianDays)), p90 \(ReportFormat.days(d.leadTimeP90Days)) (\(d.leadTimeSamples) versions)</td></tr>\n"
+        o +=
+            "<tr><td>Rollback rate (90 d)</td><td class=\"n\">\(ReportFormat.percent(d.rollbackRate90d)) (\(d.rollbacks90d) of \(d.deployments90d))</td></tr>\n"
         o += "<tr><td>Days since the last deployment</td><td class=\"n\">\(ReportFormat.days(d.daysSinceLastDeploy))</td></tr>\n"
-        let never = d.neverDeployed.prefix(10).map { "\(esc($0.model)) v\($0.version) (\(ReportFormat.days($0.ageDays)))" }.joined(separator: ", ")
-        o += "<tr><td>Registered versions never deployed</td><td class=\"n\">\(d.neverDeployed.count)\(never.isEmpty ? "" : ": " + never)\(d.neverDeployed.count > 10 ? ", …" : "")</td></tr>\n"
+        let never = d.neverDeployed.prefix(10).map { "\(esc($0.model)) v\($0.version) (\(ReportFormat.days($0.ageDays)))" }.joined(
+            separator: ", ")
+        o +=
+            "<tr><td>Registered versions never deployed</td><td class=\"n\">\(d.neverDeployed.count)\(never.isEmpty ? "" : ": " + never)\(d.neverDeployed.count > 10 ? ", …" : "")</td></tr>\n"
         o += "</table>\n<figure><figcaption>Deployments to \(esc(r.environment)) per week</figcaption>\n\(deliveryChart(d))</figure>\n"
         o += "</body>\n</html>\n"
         return o
@@ -114,15 +134,23 @@ public enum HTMLRenderer {
 
     /// Daily live value with CI band, offline line and deployment markers.
     static func metricChart(_ x: ReportMetric, model: ModelReport, period: ReportPeriod, clock: ReportClock) -> String {
-        let w = 320.0, h = 170.0, left = 44.0, right = 8.0, top = 10.0, bottom = 26.0
+        let w = 320.0
+        let h = 170.0
+        let left = 44.0
+        let right = 8.0
+        let top = 10.0
+        let bottom = 26.0
         let days = period.dayStarts.count
         var values: [Double] = []
         for p in x.daily.compactMap({ $0 }) {
             values.append(p.value)
-            if p.interval.method != "none" && p.interval.low.isFinite && p.interval.high.isFinite { values += [p.interval.low, p.interval.high] }
+            if p.interval.method != "none" && p.interval.low.isFinite && p.interval.high.isFinite {
+                values += [p.interval.low, p.interval.high]
+            }
         }
         if let off = x.offline, off.isFinite { values.append(off) }
-        var lo = values.min() ?? 0, hi = values.max() ?? 1
+        var lo = values.min() ?? 0
+        var hi = values.max() ?? 1
         if hi - lo < 1e-9 {
             lo -= 0.5
             hi += 0.5
@@ -130,11 +158,13 @@ public enum HTMLRenderer {
         let pad = (hi - lo) * 0.08
         lo -= pad
         hi += pad
-        let plotW = w - left - right, plotH = h - top - bottom
+        let plotW = w - left - right
+        let plotH = h - top - bottom
         func px(_ i: Double) -> Double { left + (days <= 1 ? plotW / 2 : plotW * (i + 0.5) / Double(days)) }
         func py(_ v: Double) -> Double { top + plotH * (1 - (v - lo) / (hi - lo)) }
         func pt(_ t: Int64) -> Double { left + plotW * Double(t - period.since) / Double(max(1, period.until - period.since)) }
-        var s = "<figure><figcaption>\(esc(x.metric)) — daily, \(x.direction == .higherIsBetter ? "higher" : "lower") is better</figcaption>\n"
+        var s =
+            "<figure><figcaption>\(esc(x.metric)) — daily, \(x.direction == .higherIsBetter ? "higher" : "lower") is better</figcaption>\n"
         s += "<svg viewBox=\"0 0 \(c(w)) \(c(h))\" role=\"img\" aria-label=\"\(esc(x.metric)) daily live value\">\n"
         s += "<rect x=\"\(c(left))\" y=\"\(c(top))\" width=\"\(c(plotW))\" height=\"\(c(plotH))\" fill=\"#fafbfd\" stroke=\"#d9dde5\"/>\n"
         for k in 0...2 {
@@ -154,30 +184,41 @@ public enum HTMLRenderer {
             let lower = banded.reversed().map { "\(c(px(Double($0.0)))),\(c(py($0.1.low)))" }
             s += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"#2f5fb333\" stroke=\"none\"/>\n"
         } else if let (i, ci) = banded.first {
-            s += "<line x1=\"\(c(px(Double(i))))\" x2=\"\(c(px(Double(i))))\" y1=\"\(c(py(ci.low)))\" y2=\"\(c(py(ci.high)))\" stroke=\"#2f5fb366\" stroke-width=\"6\"/>\n"
+            s +=
+                "<line x1=\"\(c(px(Double(i))))\" x2=\"\(c(px(Double(i))))\" y1=\"\(c(py(ci.low)))\" y2=\"\(c(py(ci.high)))\" stroke=\"#2f5fb366\" stroke-width=\"6\"/>\n"
         }
         if let off = x.offline, off.isFinite {
-            s += "<line x1=\"\(c(left))\" x2=\"\(c(left + plotW))\" y1=\"\(c(py(off)))\" y2=\"\(c(py(off)))\" stroke=\"#1d2330\" stroke-dasharray=\"5 4\"/>\n"
-            s += "<text x=\"\(c(left + plotW - 2))\" y=\"\(c(py(off) - 4))\" text-anchor=\"end\">offline \(ReportFormat.value(off))</text>\n"
+            s +=
+                "<line x1=\"\(c(left))\" x2=\"\(c(left + plotW))\" y1=\"\(c(py(off)))\" y2=\"\(c(py(off)))\" stroke=\"#1d2330\" stroke-dasharray=\"5 4\"/>\n"
+            s +=
+                "<text x=\"\(c(left + plotW - 2))\" y=\"\(c(py(off) - 4))\" text-anchor=\"end\">offline \(ReportFormat.value(off))</text>\n"
         }
         for dep in model.deployments {
             let xx = pt(dep.time)
-            s += "<line x1=\"\(c(xx))\" x2=\"\(c(xx))\" y1=\"\(c(top))\" y2=\"\(c(top + plotH))\" stroke=\"\(dep.kind == "rollback" ? "#b3261e" : "#1e7b34")\" stroke-width=\"1.5\"/>\n"
+            s +=
+                "<line x1=\"\(c(xx))\" x2=\"\(c(xx))\" y1=\"\(c(top))\" y2=\"\(c(top + plotH))\" stroke=\"\(dep.kind == "rollback" ? "#b3261e" : "#1e7b34")\" stroke-width=\"1.5\"/>\n"
             s += "<text x=\"\(c(xx + 3))\" y=\"\(c(top + 11))\">\(dep.kind == "rollback" ? "↩" : "▲") v\(dep.toVersion)</text>\n"
         }
         let pts = x.daily.enumerated().compactMap { i, p in p.map { (i, $0.value) } }
         if pts.count >= 2 {
-            s += "<polyline points=\"\(pts.map { "\(c(px(Double($0.0)))),\(c(py($0.1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"#2f5fb3\" stroke-width=\"2\"/>\n"
+            s +=
+                "<polyline points=\"\(pts.map { "\(c(px(Double($0.0)))),\(c(py($0.1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"#2f5fb3\" stroke-width=\"2\"/>\n"
         }
         for (i, v) in pts { s += "<circle cx=\"\(c(px(Double(i))))\" cy=\"\(c(py(v)))\" r=\"3\" fill=\"#2f5fb3\"/>\n" }
-        if pts.isEmpty { s += "<text x=\"\(c(left + plotW / 2))\" y=\"\(c(top + plotH / 2))\" text-anchor=\"middle\">no daily data</text>\n" }
+        if pts.isEmpty {
+            s += "<text x=\"\(c(left + plotW / 2))\" y=\"\(c(top + plotH / 2))\" text-anchor=\"middle\">no daily data</text>\n"
+        }
         s += "</svg></figure>\n"
         return s
     }
 
     /// Bars of deployments per week.
     static func deliveryChart(_ d: DeliveryFigures) -> String {
-        let w = 640.0, h = 150.0, left = 28.0, bottom = 24.0, top = 10.0
+        let w = 640.0
+        let h = 150.0
+        let left = 28.0
+        let bottom = 24.0
+        let top = 10.0
         let maxCount = max(1, d.weekly.map(\.count).max() ?? 1)
         let n = max(1, d.weekly.count)
         let slot = (w - left - 8) / Double(n)
@@ -187,9 +228,12 @@ public enum HTMLRenderer {
         for (i, wk) in d.weekly.enumerated() {
             let bh = (h - top - bottom) * Double(wk.count) / Double(maxCount)
             let x = left + slot * Double(i) + slot * 0.15
-            s += "<rect x=\"\(c(x))\" y=\"\(c(h - bottom - bh))\" width=\"\(c(slot * 0.7))\" height=\"\(c(bh))\" fill=\"#2f5fb3\"><title>\(esc(wk.label)): \(wk.count)</title></rect>\n"
+            s +=
+                "<rect x=\"\(c(x))\" y=\"\(c(h - bottom - bh))\" width=\"\(c(slot * 0.7))\" height=\"\(c(bh))\" fill=\"#2f5fb3\"><title>\(esc(wk.label)): \(wk.count)</title></rect>\n"
             s += "<text x=\"\(c(x + slot * 0.35))\" y=\"\(c(h - 8))\" text-anchor=\"middle\">\(esc(String(wk.label.suffix(3))))</text>\n"
-            if wk.count > 0 { s += "<text x=\"\(c(x + slot * 0.35))\" y=\"\(c(h - bottom - bh - 3))\" text-anchor=\"middle\">\(wk.count)</text>\n" }
+            if wk.count > 0 {
+                s += "<text x=\"\(c(x + slot * 0.35))\" y=\"\(c(h - bottom - bh - 3))\" text-anchor=\"middle\">\(wk.count)</text>\n"
+            }
         }
         s += "</svg>\n"
         return s

@@ -19,7 +19,8 @@ public enum JSONRenderer {
     static func change(_ c: ReportChange) -> JSON {
         .object([
             ("time", .int(c.time)), ("model", .string(c.model)), ("env", .string(c.env)), ("kind", .string(c.kind)),
-            ("from_version", c.fromVersion.map { .int(Int64($0)) } ?? .null), ("to_version", .int(Int64(c.toVersion))), ("actor", .string(c.actor)),
+            ("from_version", c.fromVersion.map { .int(Int64($0)) } ?? .null), ("to_version", .int(Int64(c.toVersion))),
+            ("actor", .string(c.actor)),
             ("reason", .string(c.reason)),
         ])
     }
@@ -40,7 +41,8 @@ public enum JSONRenderer {
             (
                 "headline",
                 .object(
-                    [("models", .int(Int64(r.models.count)))] + counts.map { ($0.0.rawValue.replacingOccurrences(of: " ", with: "_"), JSON.int(Int64($0.1))) }
+                    [("models", .int(Int64(r.models.count)))]
+                        + counts.map { ($0.0.rawValue.replacingOccurrences(of: " ", with: "_"), JSON.int(Int64($0.1))) }
                         + [("alerts", .int(Int64(r.alerts.count)))])
             ),
             (
@@ -48,16 +50,21 @@ public enum JSONRenderer {
                 .array(
                     r.models.map { m in
                         .object([
-                            ("model", .string(m.model)), ("env", .string(m.env)), ("live_version", m.liveVersion.map { .int(Int64($0)) } ?? .null),
-                            ("live_since", m.liveSince.map { .int($0) } ?? .null), ("predictions", .int(Int64(m.predictions))), ("coverage", num(m.coverage)),
+                            ("model", .string(m.model)), ("env", .string(m.env)),
+                            ("live_version", m.liveVersion.map { .int(Int64($0)) } ?? .null),
+                            ("live_since", m.liveSince.map { .int($0) } ?? .null), ("predictions", .int(Int64(m.predictions))),
+                            ("coverage", num(m.coverage)),
                             (
                                 "metrics",
                                 .array(
                                     m.metrics.map { x in
                                         .object([
-                                            ("metric", .string(x.metric)), ("offline", num(x.offline)), ("live", estimate(x.live)), ("gap", num(x.gap)),
-                                            ("relative_gap", num(x.relativeGap)), ("direction", .string(x.direction.rawValue)), ("verdict", .string(x.verdict.rawValue)),
-                                            ("previous", estimate(x.previous)), ("change", num(x.change)), ("daily", .array(x.daily.map(estimate))),
+                                            ("metric", .string(x.metric)), ("offline", num(x.offline)), ("live", estimate(x.live)),
+                                            ("gap", num(x.gap)),
+                                            ("relative_gap", num(x.relativeGap)), ("direction", .string(x.direction.rawValue)),
+                                            ("verdict", .string(x.verdict.rawValue)),
+                                            ("previous", estimate(x.previous)), ("change", num(x.change)),
+                                            ("daily", .array(x.daily.map(estimate))),
                                         ])
                                     })
                             ),
@@ -79,14 +86,21 @@ public enum JSONRenderer {
                 "alerts",
                 .array(
                     r.alerts.map {
-                        .object([("kind", .string($0.kind.rawValue)), ("model", .string($0.model)), ("metric", .optional($0.metric)), ("message", .string($0.message))])
+                        .object([
+                            ("kind", .string($0.kind.rawValue)), ("model", .string($0.model)), ("metric", .optional($0.metric)),
+                            ("message", .string($0.message)),
+                        ])
                     })
             ),
             (
                 "delivery",
                 .object([
-                    ("deployments", .int(Int64(r.delivery.deploymentsThisPeriod))), ("rollbacks", .int(Int64(r.delivery.rollbacksThisPeriod))),
-                    ("weekly", .array(r.delivery.weekly.map { .object([("week", .string($0.label)), ("deployments", .int(Int64($0.count)))]) })),
+                    ("deployments", .int(Int64(r.delivery.deploymentsThisPeriod))),
+                    ("rollbacks", .int(Int64(r.delivery.rollbacksThisPeriod))),
+                    (
+                        "weekly",
+                        .array(r.delivery.weekly.map { .object([("week", .string($0.label)), ("deployments", .int(Int64($0.count)))]) })
+                    ),
                     ("lead_time_median_days", num(r.delivery.leadTimeMedianDays)), ("lead_time_p90_days", num(r.delivery.leadTimeP90Days)),
                     ("lead_time_samples", .int(Int64(r.delivery.leadTimeSamples))), ("rollback_rate_90d", num(r.delivery.rollbackRate90d)),
                     ("deployments_90d", .int(Int64(r.delivery.deployments90d))), ("rollbacks_90d", .int(Int64(r.delivery.rollbacks90d))),
@@ -94,7 +108,9 @@ public enum JSONRenderer {
                         "never_deployed",
                         .array(
                             r.delivery.neverDeployed.map {
-                                .object([("model", .string($0.model)), ("version", .int(Int64($0.version))), ("age_days", .double($0.ageDays))])
+                                .object([
+                                    ("model", .string($0.model)), ("version", .int(Int64($0.version))), ("age_days", .double($0.ageDays)),
+                                ])
                             })
                     ),
                     ("days_since_last_deploy", num(r.delivery.daysSinceLastDeploy)),

@@ -11,7 +11,8 @@ public enum MarkdownRenderer {
         if let g = r.generatedAt { o += " · generated \(clock.time(g))" }
         o += "\n\n"
         let verdicts = r.verdictSummary.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: " · ")
-        o += "**\(r.models.count) model\(r.models.count == 1 ? "" : "s") in \(r.environment)** · metrics: \(verdicts) · **\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s")**\n\n"
+        o +=
+            "**\(r.models.count) model\(r.models.count == 1 ? "" : "s") in \(r.environment)** · metrics: \(verdicts) · **\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s")**\n\n"
 
         o += "## Alerts\n\n"
         if r.alerts.isEmpty { o += "None.\n\n" }
@@ -42,7 +43,9 @@ public enum MarkdownRenderer {
                     o += "Label coverage: \(ReportFormat.percent(c)) of \(grouped(m.predictions)) predictions.\n\n"
                 }
                 if let inc = m.incumbent {
-                    let figures = inc.estimates.map { "\($0.metric) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))" }
+                    let figures = inc.estimates.map {
+                        "\($0.metric) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))"
+                    }
                     o += "Incumbent version \(inc.version) (\(inc.scope)): \(figures.joined(separator: "; ")).\n\n"
                 }
             }
@@ -54,7 +57,8 @@ public enum MarkdownRenderer {
         } else {
             o += "| time | model | kind | versions | actor | reason |\n| --- | --- | --- | --- | --- | --- |\n"
             for c in r.changes {
-                o += "| \(clock.time(c.time)) | \(c.model) | \(c.kind == "force" ? "**forced** promote" : c.kind) | \(c.versions) | \(c.actor) | \(escape(c.reason)) |\n"
+                o +=
+                    "| \(clock.time(c.time)) | \(c.model) | \(c.kind == "force" ? "**forced** promote" : c.kind) | \(c.versions) | \(c.actor) | \(escape(c.reason)) |\n"
             }
             o += "\n"
         }
@@ -62,12 +66,17 @@ public enum MarkdownRenderer {
         let d = r.delivery
         o += "## Delivery\n\n"
         o += "- Deployments to \(r.environment) this period: \(d.deploymentsThisPeriod) (rollbacks: \(d.rollbacksThisPeriod))\n"
-        o += "- Lead time, run start → first \(r.environment) deployment (last 90 days): median \(ReportFormat.days(d.leadTimeMedianDays)), p90 \(ReportFormat.days(d.leadTimeP90Days)) over \(d.leadTimeSamples) version\(d.leadTimeSamples == 1 ? "" : "s")\n"
-        o += "- Rollback rate (last 90 days): \(ReportFormat.percent(d.rollbackRate90d)) (\(plural(d.rollbacks90d, "rollback")), \(plural(d.deployments90d, "deployment")))\n"
+        o +=
+            "- Lead time, run start → first \(r.environment) deployment (last 90 days): median \(ReportFormat.days(d.leadTimeMedianDays)), p90 \(ReportFormat.days(d.leadTimeP90Days)) over \(d.leadTimeSamples) version\(d.leadTimeSamples == 1 ? "" : "s")\n"
+        o +=
+            "- Rollback rate (last 90 days): \(ReportFormat.percent(d.rollbackRate90d)) (\(plural(d.rollbacks90d, "rollback")), \(plural(d.deployments90d, "deployment")))\n"
         o += "- Days since the last \(r.environment) deployment: \(ReportFormat.days(d.daysSinceLastDeploy))\n"
         o += "- Registered versions never deployed to \(r.environment): \(d.neverDeployed.count)"
         if !d.neverDeployed.isEmpty {
-            o += " — " + d.neverDeployed.prefix(10).map { "\($0.model) v\($0.version) (\(ReportFormat.days($0.ageDays)) old)" }.joined(separator: ", ")
+            o +=
+                " — "
+                + d.neverDeployed.prefix(10).map { "\($0.model) v\($0.version) (\(ReportFormat.days($0.ageDays)) old)" }.joined(
+                    separator: ", ")
             if d.neverDeployed.count > 10 { o += ", …" }
         }
         o += "\n\n"

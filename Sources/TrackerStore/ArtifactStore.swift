@@ -144,3 +144,74 @@ public struct ArtifactStore: Sendable {
         }
     }
 }
+
+extension ArtifactStore {
+    /// A file arriving in pieces (an HTTP upload): hashed while written to a temporary file,
+    /// then moved into place by digest. Memory stays constant whatever the file's size.
+    public final class Upload {
+        let store: ArtifactStore
+        let tmp: URL
+        let handle: FileHandle
+        var hasher = SHA256()
+        public private(set) var size: Int64 = 0
+
+        init(store: ArtifactStore) throws {
+            self.store = store
+            let dir = store.root.appendingPathComponent("tmp")
+            do {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            } catch {
+                throw TrackerError(.storage, "cannot write to the artifact folder \(store.root.path): \(error.localizedDescription)")
+            }
+            tmp = dir.appendingPathComponent(UUID().uuidString)
+            guard FileManager.default.createFile(atPath: tmp.path, contents: nil), let h = FileHandle(forWritingAtPath: tmp.path) else {
+                throw TrackerError(
+                    .storage, "cannot write to the artifact folder \(store.root.path); check its permissions or pass --artifacts")
+            }
+            handle = h
+        }
+
+        /// Appends bytes.
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            hasher.update(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+            size += Int64(bytes.count)
+            do {
+                try handle.write(contentsOf: Data(bytes))
+            } catch {
+                throw TrackerError(.storage, "cannot write artifact data: \(error.localizedDescription)")
+            }
+        }
+
+        /// Completes the upload as `path` inside its owner.
+        public func finish(path: String) throws -> ArtifactRecord {
+            let rel = try ArtifactStore.validateRelativePath(path)
+            do {
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                abort()
+                throw TrackerError(.storage, "cannot write artifact data: \(error.localizedDescription)")
+            }
+            let sha = hasher.finalizeHex()
+            let dest = store.objectURL(sha)
+            if !FileManager.default.fileExists(atPath: dest.path) {
+                try? FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if rename(tmp.path, dest.path) != 0 && !FileManager.default.fileExists(atPath: dest.path) {
+                    abort()
+                    throw TrackerError(.storage, "cannot store artifact \(path): \(String(cString: strerror(errno)))")
+                }
+            }
+            try? FileManager.default.removeItem(at: tmp)
+            return ArtifactRecord(path: rel, size: size, sha256: sha)
+        }
+
+        /// Drops the partial file.
+        public func abort() {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: tmp)
+        }
+    }
+
+    /// Starts an upload.
+    public func beginUpload() throws -> Upload { try Upload(store: self) }
+}

@@ -29,14 +29,14 @@ public final class Store: Sendable {
     }
 
     /// Opens the database at `path`, mapping SQLite's refusals to messages that say what to do.
-    public static func open(path: String, mode: OpenMode = .use) throws -> Store {
+    public static func open(path: String, mode: OpenMode = .use, readers: Int = 0) throws -> Store {
         let exists = FileManager.default.fileExists(atPath: path)
         if mode == .inspect && !exists {
             throw TrackerError(.storage, "no database at \(path); create one with 'tracker init --db \(path)'")
         }
         let db: Database
         do {
-            db = try Database(path: path, mode: mode == .inspect ? .readWrite : .readWriteCreate)
+            db = try Database(path: path, mode: mode == .inspect ? .readWrite : .readWriteCreate, readers: readers)
         } catch {
             throw Store.describe(error, path: path)
         }

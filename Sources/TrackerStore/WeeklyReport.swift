@@ -27,7 +27,8 @@ extension Store {
     public func weeklyReport(_ o: ReportOptions, calendar: ReportCalendar) throws -> WeeklyReport {
         let p = o.period
         // Models with a version live in the environment at some point of the period.
-        var names = Set(try deployments(env: o.env).filter { $0.startedAt < p.until && ($0.endedAt == nil || $0.endedAt! > p.since) }.map(\.model))
+        var names = Set(
+            try deployments(env: o.env).filter { $0.startedAt < p.until && ($0.endedAt == nil || $0.endedAt! > p.since) }.map(\.model))
         if !o.models.isEmpty {
             for m in o.models { _ = try model(named: m) }  // unknown names fail with the list of models
             names = names.intersection(o.models)
@@ -41,14 +42,19 @@ extension Store {
         }
         let filter = Set(o.models)
         // In time order (ids follow time in normal use; imported or backdated history may not).
-        let allLedger = try ledger(env: o.env).filter { filter.isEmpty || filter.contains($0.model) }.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+        let allLedger = try ledger(env: o.env).filter { filter.isEmpty || filter.contains($0.model) }.sorted {
+            ($0.time, $0.id) < ($1.time, $1.id)
+        }
         let changes = allLedger.filter { $0.time >= p.since && $0.time < p.until }.map(Store.change)
         let delivery = try deliveryFigures(ledger: allLedger.filter { $0.time < p.until }, o, calendar: calendar)
-        return WeeklyReport(period: p, generatedAt: o.now, environment: o.env, models: models, changes: changes, alerts: alerts, delivery: delivery)
+        return WeeklyReport(
+            period: p, generatedAt: o.now, environment: o.env, models: models, changes: changes, alerts: alerts, delivery: delivery)
     }
 
     static func change(_ e: LedgerEntry) -> ReportChange {
-        ReportChange(time: e.time, model: e.model, env: e.env, kind: e.kind, fromVersion: e.fromVersion, toVersion: e.toVersion, actor: e.actor, reason: e.reason)
+        ReportChange(
+            time: e.time, model: e.model, env: e.env, kind: e.kind, fromVersion: e.fromVersion, toVersion: e.toVersion, actor: e.actor,
+            reason: e.reason)
     }
 
     /// Alert thresholds: (metric → max relative gap, coverage floor).
@@ -89,14 +95,17 @@ extension Store {
         gapOptions.tolerance = o.tolerance
         let gap = try self.gap(model: name, env: o.env, options: gapOptions)
         let liveAtEnd = try deployments(model: name, env: o.env, at: p.until - 1).first
-        let intervals = try deployments(model: name, env: o.env).filter { $0.startedAt < p.until && ($0.endedAt == nil || $0.endedAt! > p.since) }
+        let intervals = try deployments(model: name, env: o.env).filter {
+            $0.startedAt < p.until && ($0.endedAt == nil || $0.endedAt! > p.since)
+        }
         let version = liveAtEnd?.version ?? intervals.last?.version
         let vg = gap.versions.first { $0.version == version }
         let positive = try positiveLabel(model: name)
         let (previous, daily) = try db.read { c -> ([LiveEstimate], [[LiveEstimate]]) in
             let m = try Store.modelRow(c, name)
             let length = p.until - p.since
-            let prevData = try Store.liveData(c, modelID: m.id, env: o.env, since: p.since - length, until: p.since, positive: positive, version: version)
+            let prevData = try Store.liveData(
+                c, modelID: m.id, env: o.env, since: p.since - length, until: p.since, positive: positive, version: version)
             var days: [[LiveEstimate]] = []
             for (i, start) in p.dayStarts.enumerated() {
                 let end = i + 1 < p.dayStarts.count ? p.dayStarts[i + 1] : p.until
@@ -107,12 +116,15 @@ extension Store {
         }
         let metrics = (vg?.rows ?? []).map { r in
             ReportMetric(
-                metric: r.metric, offline: r.offline, live: r.live, gap: r.gap, relativeGap: r.relativeGap, direction: r.direction, verdict: r.verdict,
+                metric: r.metric, offline: r.offline, live: r.live, gap: r.gap, relativeGap: r.relativeGap, direction: r.direction,
+                verdict: r.verdict,
                 previous: previous.first { $0.metric == r.metric }, daily: daily.map { d in d.first { $0.metric == r.metric } })
         }
-        let deployments = try ledger(model: name, env: o.env, since: p.since, until: p.until).sorted { ($0.time, $0.id) < ($1.time, $1.id) }.map(Store.change)
+        let deployments = try ledger(model: name, env: o.env, since: p.since, until: p.until).sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+            .map(Store.change)
         let report = ModelReport(
-            model: name, env: o.env, liveVersion: liveAtEnd?.version, liveSince: liveAtEnd?.startedAt, metrics: metrics, coverage: vg?.coverage,
+            model: name, env: o.env, liveVersion: liveAtEnd?.version, liveSince: liveAtEnd?.startedAt, metrics: metrics,
+            coverage: vg?.coverage,
             predictions: vg?.predictions ?? 0, incumbent: vg?.incumbent, deployments: deployments)
 
         // Alerts.
@@ -134,7 +146,8 @@ extension Store {
                         ReportAlert(
                             kind: .gapWorse, model: name, metric: m.metric,
                             message: String(
-                                format: "%@ %@ is %.1f%% worse live (%@) than offline (%@); threshold %.1f%%", label, m.metric, worseBy * 100,
+                                format: "%@ %@ is %.1f%% worse live (%@) than offline (%@); threshold %.1f%%", label, m.metric,
+                                worseBy * 100,
                                 ReportFormat.value(m.live.value), ReportFormat.value(m.offline ?? .nan), maxGap * 100)))
                 }
             }
@@ -155,7 +168,8 @@ extension Store {
             alerts.append(
                 ReportAlert(
                     kind: .lowCoverage, model: name, metric: nil,
-                    message: String(format: "%@ label coverage is %.1f%% (floor %.1f%%): outcomes are not arriving", label, cov * 100, floor * 100)))
+                    message: String(
+                        format: "%@ label coverage is %.1f%% (floor %.1f%%): outcomes are not arriving", label, cov * 100, floor * 100)))
         }
         return (report, alerts)
     }

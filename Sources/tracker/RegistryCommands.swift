@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrackerCore
+import TrackerReport
 import TrackerStore
 
 /// Splits `churn/3`, `churn@champion`, `churn:3` or `models:/churn/3` into (model, version ref).

@@ -48,7 +48,8 @@ struct ReportCommand: ParsableCommand {
         if let week {
             period = try calendar.period(week: week)
         } else if let since, let until {
-            let s = try TimeParser.parse(since), u = try TimeParser.parse(until)
+            let s = try TimeParser.parse(since)
+            let u = try TimeParser.parse(until)
             if s >= u { throw TrackerError.invalid("--since must be before --until") }
             period = calendar.period(since: s, until: u)
         } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrackerCore
+import TrackerReport
 import TrackerStore
 
 /// `--artifacts DIR` (default: beside the database, `tracker.db` → `tracker-artifacts/`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrackerCore
+import TrackerReport
 import TrackerStore
 
 struct RunExec: ParsableCommand {

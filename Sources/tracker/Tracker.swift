@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import TrackerCore
+import TrackerReport
 import TrackerStore
 
 /// The tracker's version, printed by `tracker --version`.
 let trackerVersion = "0.1.0"
 
-struct Tracker: ParsableCommand {
+struct Tracker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tracker",
         abstract: "Record ML experiments, promotions and production outcomes in one SQLite file.",
@@ -14,7 +15,7 @@ struct Tracker: ParsableCommand {
         subcommands: [
             InitCommand.self, DBCommand.self, ExperimentCommand.self, RunCommand.self, LogCommand.self, MetricCommand.self,
             IngestCommand.self, ModelCommand.self, GateCommand.self, PromoteCommand.self, RollbackCommand.self,
-            DeploymentsCommand.self, LiveCommand.self, GapCommand.self, ReportCommand.self,
+            DeploymentsCommand.self, LiveCommand.self, GapCommand.self, ReportCommand.self, ServeCommand.self,
         ]
     )
 }
@@ -45,10 +46,14 @@ func printError(_ message: String) {
 /// 3 gate failed, 4 alert fired (see README).
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Tracker.parseAsRoot()
-            try command.run()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
             fflush(nil)
         } catch let error as TrackerError {
             fflush(nil)

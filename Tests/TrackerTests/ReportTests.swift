@@ -18,7 +18,10 @@ func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
     let exp = try s.ensureExperiment(name: "report")
     func version(_ model: String, _ runStart: String, _ registered: String, _ metrics: [String: Double]) throws {
         let r = try s.createRun(experimentID: exp.id, name: "\(model)-\(runStart)", userID: "dana", startTime: t(runStart))
-        try s.log(runID: r.runID, LogBatch(metrics: metrics.sorted { $0.key < $1.key }.map { MetricPoint(key: $0.key, value: $0.value, step: 0, time: t(runStart)) }))
+        try s.log(
+            runID: r.runID,
+            LogBatch(
+                metrics: metrics.sorted { $0.key < $1.key }.map { MetricPoint(key: $0.key, value: $0.value, step: 0, time: t(runStart)) }))
         _ = try s.registerVersion(name: model, runID: r.runID, userID: "dana", now: t(registered))
     }
     try version("churn", "2026-11-01T09:00:00Z", "2026-11-02T09:00:00Z", ["accuracy": 0.9, "roc_auc": 0.85])
@@ -27,13 +30,15 @@ func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
     try version("fraud", "2026-09-20T09:00:00Z", "2026-09-25T09:00:00Z", ["precision": 0.8])
     try version("fraud", "2026-11-12T09:00:00Z", "2026-11-13T09:00:00Z", ["precision": 0.7])
     try version("pricing", "2026-10-01T09:00:00Z", "2026-10-10T09:00:00Z", ["mae": 3.5])
-    _ = try s.promote(model: "churn", versionRef: "1", env: "production", reason: "first model", actor: "dana", now: t("2026-11-03T12:00:00Z"))
+    _ = try s.promote(
+        model: "churn", versionRef: "1", env: "production", reason: "first model", actor: "dana", now: t("2026-11-03T12:00:00Z"))
     _ = try s.promote(model: "fraud", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-01T12:00:00Z"))
     _ = try s.promote(model: "pricing", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-15T12:00:00Z"))
     _ = try s.promote(
         model: "churn", versionRef: "2", env: "production", reason: "better AUC offline", actor: "alice", now: t("2026-11-18T10:00:00Z"))
     _ = try s.promote(
-        model: "fraud", versionRef: "2", env: "production", requires: [try GateExpression.parse("precision >= 0.75")], reason: "hotfix for new merchants",
+        model: "fraud", versionRef: "2", env: "production", requires: [try GateExpression.parse("precision >= 0.75")],
+        reason: "hotfix for new merchants",
         actor: "bob", force: true, now: t("2026-11-17T15:00:00Z"))
     _ = try s.rollback(model: "fraud", env: "production", reason: "false positives doubled", actor: "bob", now: t("2026-11-19T08:00:00Z"))
 
@@ -55,7 +60,11 @@ func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
         let predicted = correct ? actual : (actual == "1" ? "0" : "1")
         let score = predicted == "1" ? 0.5 + 0.5 * next() : 0.5 * next()
         let id = "c\(i)"
-        events.append(.prediction(PredictionInput(model: "churn", env: "production", id: id, time: start, version: nil, label: predicted, value: Double(predicted), score: (score * 1000).rounded() / 1000)))
+        events.append(
+            .prediction(
+                PredictionInput(
+                    model: "churn", env: "production", id: id, time: start, version: nil, label: predicted, value: Double(predicted),
+                    score: (score * 1000).rounded() / 1000)))
         if next() * 100 < Double(coverage) {
             events.append(.outcome(OutcomeInput(id: id, label: actual, value: Double(actual), time: start + 86_400_000)))
         }
@@ -69,7 +78,9 @@ func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
         let hits = Double(Int(next() * 6)) + (v2 ? 24 : 30)
         events.append(
             .window(
-                LiveWindowInput(model: "fraud", env: "production", metric: "precision", version: nil, start: start, end: start + 3_600_000, n: 40, sum: hits, sumSq: hits)))
+                LiveWindowInput(
+                    model: "fraud", env: "production", metric: "precision", version: nil, start: start, end: start + 3_600_000, n: 40,
+                    sum: hits, sumSq: hits)))
         start += 3_600_000
     }
     _ = try s.writeLive(events, lines: Array(1...events.count), source: "seed")
@@ -97,7 +108,8 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
     }
     let expected = try String(contentsOf: url, encoding: .utf8)
     if text != expected {
-        let a = text.split(separator: "\n", omittingEmptySubsequences: false), b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let a = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
         Issue.record(
             "\(name) differs from the golden file at line \((first?.offset ?? min(a.count, b.count)) + 1): got «\(first?.element.0 ?? "")» expected «\(first?.element.1 ?? "")» (UPDATE_GOLDEN=1 rewrites it)",
@@ -118,13 +130,15 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
         let tmp = TempDir()
         _ = try seedReport(tmp.db)
         let args = ["report", "--week", "2026-W47", "--format", "html", "--db", tmp.db]
-        let a = try ok(args), b = try ok(args)
+        let a = try ok(args)
+        let b = try ok(args)
         #expect(a == b && a.hasPrefix("<!DOCTYPE html>"))
         #expect(!a.contains("generated"))
         let c = try ok(["report", "--week", "2026-W47", "--now", "2026-11-23T08:00:00Z", "--db", tmp.db])
         #expect(c.contains("generated 2026-11-23 08:00"))
         // --weekly with --now picks the last complete week.
-        #expect(try ok(["report", "--weekly", "--now", "2026-11-25T12:00:00Z", "--db", tmp.db]).hasPrefix("# Production vs offline — 2026-W47"))
+        #expect(
+            try ok(["report", "--weekly", "--now", "2026-11-25T12:00:00Z", "--db", tmp.db]).hasPrefix("# Production vs offline — 2026-W47"))
         // The HTML is self-contained: no scripts, no external assets.
         #expect(!a.contains("<script") && !a.contains("http://") && !a.contains("https://") && !a.contains("src="))
     }
@@ -161,7 +175,10 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
         _ = try s.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
         _ = try s.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
         let w = { (start: String, mean: Double) in
-            LiveEvent.window(LiveWindowInput(model: "m", env: "production", metric: "ctr", version: nil, start: t(start), end: t(start) + 3_600_000, n: 5000, sum: mean * 5000, sumSq: mean * 5000))
+            LiveEvent.window(
+                LiveWindowInput(
+                    model: "m", env: "production", metric: "ctr", version: nil, start: t(start), end: t(start) + 3_600_000, n: 5000,
+                    sum: mean * 5000, sumSq: mean * 5000))
         }
         _ = try s.writeLive([w("2026-11-10T00:00:00Z", 0.20), w("2026-11-17T00:00:00Z", 0.15)], lines: [1, 2], source: "t")
         let r = try report(s)
@@ -233,7 +250,10 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
         #expect(abs(d.daysSinceLastDeploy! - (4.0 + 14.0 / 24)) < 1e-9)
         // 12 weeks, ending with W47: W46 has none, W47 has two, W44 none, W40 one (fraud v1, Oct 1), W42 one (pricing Oct 15), W45 one (churn v1 Nov 3).
         #expect(d.weekly.count == 12 && d.weekly.last?.label == "2026-W47" && d.weekly.first?.label == "2026-W36")
-        #expect(Dictionary(uniqueKeysWithValues: d.weekly.map { ($0.label, $0.count) }).filter { $0.value > 0 } == ["2026-W40": 1, "2026-W42": 1, "2026-W45": 1, "2026-W47": 2])
+        #expect(
+            Dictionary(uniqueKeysWithValues: d.weekly.map { ($0.label, $0.count) }).filter { $0.value > 0 } == [
+                "2026-W40": 1, "2026-W42": 1, "2026-W45": 1, "2026-W47": 2,
+            ])
     }
 }
 
@@ -251,7 +271,10 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
         let png = tmp.file("shot.png")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: chromium)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,2400", "--screenshot=\(png)", "file://\(html)"]
+        p.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,2400", "--screenshot=\(png)",
+            "file://\(html)",
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

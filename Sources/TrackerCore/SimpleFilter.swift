@@ -1,0 +1,180 @@
+/// The small filter languages of MLflow's experiment, registered-model, model-version and
+/// logged-model searches: `key op value (AND key op value)*`, where key is a bare attribute
+/// (`name`, `run_id`) or `tags.k` / `tag.k` (back-quotes allowed), op is
+/// `= != LIKE ILIKE IN IS NULL IS NOT NULL < <= > >=`, and values are quoted strings, numbers or
+/// `('a', 'b')` lists. Evaluated in memory by the caller.
+public struct SimpleClause: Sendable, Equatable {
+    public let key: String
+    /// Set for `tags.k`: the tag key.
+    public let tag: String?
+    public let op: String
+    public let values: [String]
+}
+
+public enum SimpleFilter {
+    public static func parse(_ text: String) throws -> [SimpleClause] {
+        var out: [SimpleClause] = []
+        var s = Substring(text)
+        func fail(_ what: String) -> TrackerError {
+            let col = text.count - s.count + 1
+            return TrackerError.invalid("filter syntax error at column \(col): \(what) (in: \(text))")
+        }
+        func skip() { while s.first?.isWhitespace == true { s.removeFirst() } }
+        func quoted() throws -> String {
+            guard let q = s.first, q == "'" || q == "\"" || q == "`" else { throw fail("expected a quoted value") }
+            s.removeFirst()
+            var v = ""
+            while let c = s.first {
+                s.removeFirst()
+                if c == q {
+                    if s.first == q {
+                        v.append(q)
+                        s.removeFirst()
+                        continue
+                    }
+                    return v
+                }
+                v.append(c)
+            }
+            throw fail("unterminated string")
+        }
+        func word() -> String {
+            var w = ""
+            while let c = s.first, c.isLetter || c.isNumber || c == "_" || c == "." || c == "-" || c == ":" {
+                w.append(c)
+                s.removeFirst()
+            }
+            return w
+        }
+        skip()
+        if s.isEmpty { return [] }
+        while true {
+            skip()
+            var key = word()
+            var tag: String?
+            if key.lowercased().hasPrefix("tags.") || key.lowercased().hasPrefix("tag.") {
+                let rest = String(key.drop { $0 != "." }.dropFirst())
+                if rest.isEmpty {
+                    tag = try quoted()
+                } else {
+                    tag = rest
+                }
+                key = "tags"
+            } else if key.lowercased() == "tags" || key.lowercased() == "tag" {
+                throw fail("expected tags.KEY")
+            }
+            if key.isEmpty { throw fail("expected a key such as name or tags.KEY") }
+            skip()
+            var op = ""
+            if let c = s.first, "=!<>".contains(c) {
+                op.append(c)
+                s.removeFirst()
+                if s.first == "=" {
+                    op.append("=")
+                    s.removeFirst()
+                }
+                if op == "==" { op = "=" }
+            } else {
+                op = word().uppercased()
+                if op == "NOT" {
+                    skip()
+                    op = "NOT " + word().uppercased()
+                } else if op == "IS" {
+                    skip()
+                    let n = word().uppercased()
+                    if n == "NOT" {
+                        skip()
+                        op = "IS NOT " + word().uppercased()
+                    } else {
+                        op = "IS " + n
+                    }
+                }
+            }
+            guard ["=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"].contains(op) else {
+                throw fail("expected an operator")
+            }
+            skip()
+            var values: [String] = []
+            if op == "IN" || op == "NOT IN" {
+                guard s.first == "(" else { throw fail("expected '(' after IN") }
+                s.removeFirst()
+                while true {
+                    skip()
+                    values.append(try quoted())
+                    skip()
+                    if s.first == "," {
+                        s.removeFirst()
+                        continue
+                    }
+                    if s.first == ")" {
+                        s.removeFirst()
+                        break
+                    }
+                    throw fail("expected ',' or ')'")
+                }
+            } else if !op.hasPrefix("IS") {
+                if let c = s.first, c == "'" || c == "\"" {
+                    values.append(try quoted())
+                } else {
+                    let w = word()
+                    if w.isEmpty { throw fail("expected a value") }
+                    values.append(w)
+                }
+            }
+            out.append(SimpleClause(key: key.lowercased(), tag: tag, op: op, values: values))
+            skip()
+            if s.isEmpty { return out }
+            let and = word()
+            guard and.uppercased() == "AND" else { throw fail("expected AND") }
+        }
+    }
+
+    /// SQL LIKE semantics (`%`, `_`), case-sensitive unless `caseInsensitive`.
+    public static func like(_ value: String, _ pattern: String, caseInsensitive: Bool) -> Bool {
+        let v = Array(caseInsensitive ? value.lowercased() : value)
+        let p = Array(caseInsensitive ? pattern.lowercased() : pattern)
+        var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: p.count + 1), count: v.count + 1)
+        func m(_ i: Int, _ j: Int) -> Bool {
+            if let r = memo[i][j] { return r }
+            let r: Bool
+            if j == p.count {
+                r = i == v.count
+            } else if p[j] == "%" {
+                r = m(i, j + 1) || (i < v.count && m(i + 1, j))
+            } else {
+                r = i < v.count && (p[j] == "_" || p[j] == v[i]) && m(i + 1, j + 1)
+            }
+            memo[i][j] = r
+            return r
+        }
+        return m(0, 0)
+    }
+
+    /// Evaluates one clause against a value (nil = absent).
+    public static func matches(_ c: SimpleClause, _ value: String?) -> Bool {
+        switch c.op {
+        case "IS NULL": return value == nil
+        case "IS NOT NULL": return value != nil
+        case "!=": return value != c.values.first  // absent tags match "!=" (MLflow's prompt filter relies on it)
+        default: break
+        }
+        guard let value else { return false }
+        let target = c.values.first ?? ""
+        switch c.op {
+        case "=": return value == target
+        case "LIKE": return like(value, target, caseInsensitive: false)
+        case "ILIKE": return like(value, target, caseInsensitive: true)
+        case "IN": return c.values.contains(value)
+        case "NOT IN": return !c.values.contains(value)
+        default:
+            guard let a = Double(value), let b = Double(target) else { return false }
+            switch c.op {
+            case "<": return a < b
+            case "<=": return a <= b
+            case ">": return a > b
+            case ">=": return a >= b
+            default: return false
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TrackerCore
+import TrackerStore
+
+/// How `tracker serve` runs.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 5000
+    /// When set, every request needs `Authorization: Bearer TOKEN`.
+    public var token: String?
+    /// Largest JSON body (log-batch has MLflow's own 1 MB limit).
+    public var jsonLimit = 16 << 20
+    /// Largest artifact upload.
+    public var uploadLimit = 4 << 30
+    /// Largest `POST /api/v1/live` body.
+    public var liveLimit = 64 << 20
+    /// Reader connections for concurrent reads.
+    public var readers = 4
+
+    public init() {}
+}
+
+/// Refuses requests without the bearer token (constant-time compare).
+struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let header = request.headers[.authorization] ?? ""
+        let given = Array(header.utf8)
+        let expected = Array("Bearer \(token)".utf8)
+        var diff = given.count ^ expected.count
+        for i in 0..<min(given.count, expected.count) { diff |= Int(given[i] ^ expected[i]) }
+        if diff != 0 {
+            return jsonResponse(
+                .object([
+                    ("error_code", .string("UNAUTHENTICATED")),
+                    ("message", .string("missing or wrong bearer token; send Authorization: Bearer TOKEN")),
+                ]),
+                status: .unauthorized)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// One log line per request: method, path, status, milliseconds.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func log(_ status: Int) {
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            context.logger.info("\(request.method) \(request.uri.path) \(status) \(String(format: "%.2f", ms))ms")
+        }
+        do {
+            var response = try await next(request, context)
+            // Unknown routes answer in MLflow's error format, so the client reports ENDPOINT_NOT_FOUND.
+            if response.status == .notFound && response.headers[.contentType] == nil {
+                response = jsonResponse(
+                    .object([
+                        ("error_code", .string("ENDPOINT_NOT_FOUND")),
+                        ("message", .string("no endpoint \(request.method) \(request.uri.path)")),
+                    ]),
+                    status: .notFound)
+            }
+            log(response.status.code)
+            return response
+        } catch {
+            let e = APIError.from(error)
+            log(e.status.code)
+            throw e
+        }
+    }
+}
+
+/// Builds the router: health, MLflow tracking + artifacts + logged models + registry, native API.
+public func buildRouter(store: Store, artifacts: ArtifactStore, configuration c: ServerConfiguration) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: RequestLogMiddleware())
+    if let token = c.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
+    router.get("/health") { _, _ in "OK" }
+    let routes = Routes(store: store, artifacts: artifacts, bodyLimit: c.jsonLimit)
+    TrackingController(r: routes).register(router)
+    ArtifactsController(r: routes, maxUpload: c.uploadLimit).register(router)
+    LoggedModelsController(r: routes).register(router)
+    RegistryController(r: routes).register(router)
+    NativeController(r: routes, liveLimit: c.liveLimit).register(router)
+    return router
+}
+
+/// Builds the application for `tracker serve`.
+public func buildApplication(
+    store: Store, artifacts: ArtifactStore, configuration c: ServerConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(store: store, artifacts: artifacts, configuration: c),
+        configuration: .init(address: .hostname(c.host, port: c.port), serverName: "tracker"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? c.port) },
+        logger: logger)
+}
+
+/// Whether an address is loopback (binding elsewhere needs a token).
+public func isLoopback(_ host: String) -> Bool {
+    host == "localhost" || host == "::1" || host.hasPrefix("127.")
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrackerCore
+import TrackerServer
+import TrackerStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the MLflow-compatible tracking server and tracker's native API.",
+        discussion: """
+            Point the unmodified mlflow client at it with MLFLOW_TRACKING_URI=http://127.0.0.1:5000.
+            Binds to loopback by default; any other address needs --token (or $TRACKER_TOKEN), and
+            then every request needs "Authorization: Bearer TOKEN" (mlflow sends it when
+            MLFLOW_TRACKING_TOKEN is set). SIGTERM or Ctrl-C stops it after in-flight requests finish.
+            Example: tracker serve --port 5000 --db ./tracker.db
+            """)
+    @OptionGroup var options: DBOptions
+    @OptionGroup var artifactOptions: ArtifactOptions
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port (0 picks a free one and prints it).") var port = 5000
+    @Option(help: "Bearer token required on every request (default $TRACKER_TOKEN).") var token: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    var effectiveToken: String? {
+        if let token, !token.isEmpty { return token }
+        if let t = ProcessInfo.processInfo.environment["TRACKER_TOKEN"], !t.isEmpty { return t }
+        return nil
+    }
+
+    func validate() throws {
+        if !isLoopback(host) && effectiveToken == nil {
+            throw ValidationError("binding to \(host) exposes the server beyond this machine; give --token TOKEN (or set $TRACKER_TOKEN)")
+        }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
+        if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.token = effectiveToken
+        let store = try Store.open(path: options.path, readers: config.readers)
+        let artifacts = artifactOptions.store(for: options)
+        var logger = Logger(label: "tracker")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let host = self.host
+        let dbPath = absolutePath(store.path)
+        let app = buildApplication(store: store, artifacts: artifacts, configuration: config, logger: logger) { port in
+            print("tracker serve: listening on http://\(host):\(port) (database \(dbPath), artifacts \(artifacts.root.path))")
+            fflush(nil)
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,67 @@
+"""Fixtures: a real `tracker serve` on a free loopback port, with a fresh database per test module."""
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+TRACKER = os.environ.get("TRACKER_BIN") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "tracker")
+
+
+class Server:
+    def __init__(self, tmp, token=None):
+        self.tmp = tmp
+        self.db = os.path.join(tmp, "tracker.db")
+        args = [TRACKER, "serve", "--db", self.db, "--port", "0", "--log-level", "warning"]
+        env = dict(os.environ)
+        env.pop("TRACKER_TOKEN", None)
+        if token:
+            args += ["--token", token]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError("tracker serve did not start: " + line + self.proc.stderr.read())
+        self.url = line.split("listening on ")[1].split(" ")[0]
+        self.token = token
+
+    def cli(self, *args, check=True):
+        r = subprocess.run([TRACKER, *args, "--db", self.db], capture_output=True, text=True)
+        if check and r.returncode != 0:
+            raise AssertionError(f"tracker {' '.join(args)} exited {r.returncode}: {r.stderr}")
+        return r
+
+    def request(self, method, path, body=None, raw=None, headers=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if self.token:
+            req.add_header("Authorization", "Bearer " + self.token)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Server(tmp)
+        os.environ["MLFLOW_TRACKING_URI"] = s.url
+        try:
+            yield s
+        finally:
+            s.stop()
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
