@@ -58,7 +58,8 @@ let package = Package(
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
         .testTarget(
-            name: "TrackerTests", dependencies: [
+            name: "TrackerTests",
+            dependencies: [
                 "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "tracker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

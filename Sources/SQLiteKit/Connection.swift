@@ -156,6 +156,7 @@ public final class Connection {
     /// Runs `body` in a transaction: commit on return, rollback on throw; inside an open
     /// transaction, a savepoint instead. The first error wins: a failed rollback never hides
     /// the error that caused it.
+    @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: (Connection) throws -> T) throws -> T {
         if !isAutocommit {
             savepointDepth += 1

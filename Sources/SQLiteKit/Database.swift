@@ -56,6 +56,7 @@ public final class Database: Sendable {
 
     /// Runs `body` in a read transaction (a consistent snapshot). With readers configured it runs
     /// on a pooled connection, concurrently with other reads and with the writer.
+    @discardableResult
     public func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         if let box = takeReader() {
             defer { pool.withLock { $0.idle.append(box) } }
@@ -65,11 +66,13 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): commit on return, rollback on throw.
+    @discardableResult
     public func write<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         try lock.withLock { _ in try connection.transaction(.immediate, body) }
     }
 
     /// Runs `body` with the writer connection and no transaction (pragmas, VACUUM).
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         try lock.withLock { _ in try body(connection) }
     }

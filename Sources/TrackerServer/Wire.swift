@@ -33,6 +33,9 @@ struct APIError: Error, HTTPResponseError {
                 return APIError(status: .internalServerError, code: "INTERNAL_ERROR", message: e.message)
             }
         }
+        if error is NIOTooManyBytesError {
+            return APIError(status: .badRequest, code: "INVALID_PARAMETER_VALUE", message: "the request body is larger than this endpoint's limit")
+        }
         if let e = error as? HTTPError {
             if e.status == .contentTooLarge {
                 return APIError(

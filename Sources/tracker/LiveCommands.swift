@@ -100,8 +100,7 @@ struct LiveConfig: ParsableCommand {
         discussion: "Example: tracker live config churn --positive-label churned")
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
-    @Option(name: .customLong("positive-label"), help: "Label counted as positive for precision, recall, F1, AUC, log loss.") var positive:
-        String?
+    @Option(name: .customLong("positive-label"), help: "Label counted as positive for precision, recall, F1, AUC, log loss.") var positive: String?
 
     func run() throws {
         let store = try options.open()

@@ -223,8 +223,7 @@ struct GateSet: ParsableCommand {
     @Argument(help: "Model name.") var name: String
     @Option(help: "Environment.") var env: String
     @Option(name: .customLong("require"), help: "Threshold, e.g. 'accuracy >= 0.9' (repeatable).") var requires: [String] = []
-    @Option(name: .customLong("must-beat-current"), help: "METRIC[:MARGIN] the version live in ENV must be beaten on.") var mustBeat:
-        String?
+    @Option(name: .customLong("must-beat-current"), help: "METRIC[:MARGIN] the version live in ENV must be beaten on.") var mustBeat: String?
     @Option(help: "The version must have been deployed to this environment first.") var after: String?
 
     func run() throws {

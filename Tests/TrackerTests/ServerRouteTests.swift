@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import TrackerCore
+import TrackerStore
+
+@testable import TrackerServer
+
+/// Route tests through HummingbirdTesting (no socket): wire shapes, status codes, limits, auth.
+@Suite struct ServerRouteTests {
+    func app(_ tmp: TempDir, token: String? = nil) throws -> some ApplicationProtocol {
+        let store = try Store.open(path: tmp.db, readers: 2)
+        var c = ServerConfiguration()
+        c.token = token
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return buildApplication(store: store, artifacts: ArtifactStore(root: tmp.url.appendingPathComponent("artifacts")), configuration: c, logger: logger)
+    }
+
+    func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+
+    func json(_ r: TestResponse) -> JSON { (try? JSON.parse(Array(r.body.readableBytesView))) ?? .null }
+
+    @Test func experimentsRunsAndMetricsOnTheWire() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { #expect(String(buffer: $0.body) == "OK") }
+            try await client.execute(uri: "/api/2.0/mlflow/experiments/get-by-name?experiment_name=new", method: .get) { r in
+                #expect(r.status == .notFound)
+                #expect(json(r)["error_code"] == .string("RESOURCE_DOES_NOT_EXIST"))
+            }
+            let created = try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, body: body(#"{"name":"new"}"#)) { json($0) }
+            #expect(created["experiment_id"] == .string("1"))
+            let run = try await client.execute(
+                uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"1","start_time":"1700000000000","run_name":"r"}"#)
+            ) { json($0) }
+            let id = run["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            #expect(run["run"]?["info"]?["start_time"] == .int(1_700_000_000_000))  // int64 string in, number out
+            for (v, step) in [("\"NaN\"", 1), ("\"-Infinity\"", 2), ("0.5", 3)] {
+                try await client.execute(
+                    uri: "/api/2.0/mlflow/runs/log-metric", method: .post,
+                    body: body(#"{"run_id":"\#(id)","key":"m","value":\#(v),"timestamp":"5","step":\#(step)}"#)
+                ) { #expect($0.status == .ok) }
+            }
+            let hist = try await client.execute(uri: "/api/2.0/mlflow/metrics/get-history?run_id=\(id)&metric_key=m", method: .get) { json($0) }
+            #expect(hist["metrics"]?.arrayValue?.map { $0["value"] } == [.string("NaN"), .string("-Infinity"), .double(0.5)])
+            try await client.execute(
+                uri: "/api/2.0/mlflow/runs/log-metric", method: .post, body: body(#"{"run_id":"\#(id)","key":"m","value":1}"#)
+            ) { r in
+                #expect(r.status == .badRequest)
+                #expect(json(r)["message"]?.stringValue?.contains("'timestamp'") == true)
+            }
+            let empty = try await client.execute(
+                uri: "/api/2.0/mlflow/runs/search", method: .post, body: body(#"{"experiment_ids":["1"],"filter":"metrics.m > 100"}"#)
+            ) { json($0) }
+            #expect(empty == .object([]))
+            try await client.execute(uri: "/api/2.0/mlflow/runs/update", method: .post, body: body(#"{"run_id":"\#(id)","status":3}"#)) { r in
+                #expect(json(r)["run_info"]?["status"] == .string("FINISHED"))
+            }
+            try await client.execute(uri: "/api/2.0/mlflow/nope", method: .post) { r in
+                #expect(r.status == .notFound)
+                #expect(json(r)["error_code"] == .string("ENDPOINT_NOT_FOUND"))
+            }
+        }
+    }
+
+    @Test func logBatchLimits() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) { json($0) }
+            let id = run["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            let params = (0..<101).map { #"{"key":"p\#($0)","value":"v"}"# }.joined(separator: ",")
+            try await client.execute(uri: "/api/2.0/mlflow/runs/log-batch", method: .post, body: body(#"{"run_id":"\#(id)","params":[\#(params)]}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(json(r)["message"]?.stringValue?.contains("at most 100 params") == true)
+            }
+            let metrics = (0..<1001).map { #"{"key":"m","value":1,"timestamp":1,"step":\#($0)}"# }.joined(separator: ",")
+            try await client.execute(uri: "/api/2.0/mlflow/runs/log-batch", method: .post, body: body(#"{"run_id":"\#(id)","metrics":[\#(metrics)]}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(json(r)["error_code"] == .string("INVALID_PARAMETER_VALUE"))
+            }
+            // Over the 1 MB request limit: 400, not 5xx.
+            let big = String(repeating: "x", count: 1_200_000)
+            try await client.execute(
+                uri: "/api/2.0/mlflow/runs/log-batch", method: .post, body: body(#"{"run_id":"\#(id)","tags":[{"key":"t","value":"\#(big)"}]}"#)
+            ) { r in #expect(r.status == .badRequest) }
+            // Nothing of the rejected batches was written.
+            let got = try await client.execute(uri: "/api/2.0/mlflow/runs/get?run_id=\(id)", method: .get) { json($0) }
+            #expect(got["run"]?["data"]?["params"] == nil)
+            try await client.execute(uri: "/api/2.0/mlflow/runs/log-batch", method: .post, body: body("{not json")) { r in
+                #expect(r.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func artifactsRoundTripAndTraversalIsRefused() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) { json($0) }
+            let id = run["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            let base = "/api/2.0/mlflow-artifacts/artifacts/0/\(id)/artifacts"
+            try await client.execute(uri: "\(base)/dir/a.txt", method: .put, body: body("hello")) { #expect($0.status == .ok) }
+            try await client.execute(uri: "\(base)/dir/a.txt", method: .get) { #expect(String(buffer: $0.body) == "hello") }
+            let list = try await client.execute(uri: "/api/2.0/mlflow-artifacts/artifacts?path=0%2F\(id)%2Fartifacts", method: .get) { json($0) }
+            #expect(list == .object([("files", .array([.object([("path", .string("dir")), ("is_dir", .bool(true))])]))]))
+            for bad in ["\(base)/../../x", "\(base)/%2E%2E/x", "/api/2.0/mlflow-artifacts/artifacts/0/\(id)/artifacts/a/./b"] {
+                try await client.execute(uri: bad, method: .put, body: body("x")) { r in
+                    #expect(r.status == .badRequest || r.status == .notFound, "\(bad) → \(r.status)")
+                }
+            }
+            try await client.execute(uri: "\(base)/dir", method: .delete) { #expect($0.status == .ok) }
+            try await client.execute(uri: "\(base)/dir/a.txt", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func bearerTokenIsRequired() async throws {
+        let tmp = TempDir()
+        try await app(tmp, token: "t0k3n").test(.router) { client in
+            try await client.execute(uri: "/api/2.0/mlflow/experiments/get?experiment_id=0", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/health", method: .get, headers: [.authorization: "Bearer nope"]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/2.0/mlflow/experiments/get?experiment_id=0", method: .get, headers: [.authorization: "Bearer t0k3n"]) {
+                #expect($0.status == .ok)
+            }
+        }
+    }
+
+    @Test func nativePromoteAnswers409WithTheGates() async throws {
+        let tmp = TempDir()
+        let s = try Store.open(path: tmp.db)
+        let r = try s.createRun(experimentID: 0)
+        try s.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.8, step: 0, time: 1)]))
+        _ = try s.registerVersion(name: "m", runID: r.runID)
+        try await app(tmp).test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/promote", method: .post, body: body(#"{"model":"m","version":"1","env":"production","require":["accuracy >= 0.9"]}"#)
+            ) { r in
+                #expect(r.status == .conflict)
+                #expect(json(r)["gates"]?.arrayValue?.first?["detail"] == .string("accuracy = 0.8"))
+            }
+            try await client.execute(uri: "/api/v1/promote", method: .post, body: body(#"{"model":"m","version":"1","env":"production","actor":"ci"}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(json(r)["result"] == .string("promoted"))
+            }
+            try await client.execute(
+                uri: "/api/v1/live", method: .post,
+                body: body(#"[{"type":"window","model":"m","env":"production","metric":"accuracy","value":0.7,"count":100}]"#)
+            ) {
+                r in
+                #expect(r.status == .ok)
+                #expect(json(r)["stored"] == .int(1))
+            }
+            try await client.execute(uri: "/api/v1/live", method: .post, body: body("{\"type\":\"window\",\"model\":\"zzz\"}\n")) { r in
+                #expect(r.status == .badRequest)
+                #expect(json(r)["rejected"] == .int(1))
+            }
+        }
+    }
+}
