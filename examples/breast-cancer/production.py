@@ -73,9 +73,9 @@ for day in range(a.weeks * 7):
         x = X_prod[i].copy() * rng.normal(1.0, 0.01, size=X_prod.shape[1])  # measurement noise
         if week >= shift_from:
             x[SIZE] *= max(0.8, 1.0 - 0.1 * (week - shift_from + 1))
-        score = float(model.predict_proba(x.reshape(1, -1))[0, 1])
+        score = round(float(model.predict_proba(x.reshape(1, -1))[0, 1]), 6)  # as posted
         pid = f"{a.model}-{start}-{day}-{k}"
-        events.append({"type": "prediction", "model": a.model, "env": a.env, "id": pid, "time": t, "prediction": int(score > 0.5), "score": round(score, 6)})
+        events.append({"type": "prediction", "model": a.model, "env": a.env, "id": pid, "time": t, "prediction": int(score > 0.5), "score": score})
         label_time = t + int(rng.integers(1 * DAY, 5 * DAY))  # biopsy results arrive 1–5 days later
         if label_time <= end:
             events.append({"type": "outcome", "id": pid, "actual": int(y_prod[i]), "time": label_time})
