@@ -79,8 +79,10 @@ public struct MustBeat: Sendable, Equatable {
     }
 
     public static func parse(_ text: String) throws -> MustBeat {
-        let parts = text.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-        try Limits.validateKey(parts[0], "must-beat metric")
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        // Found by fuzzing: an empty argument used to index an empty array.
+        guard let metric = parts.first, !metric.isEmpty else { throw TrackerError.invalid("must-beat needs a metric, e.g. roc_auc or roc_auc:0.005") }
+        try Limits.validateKey(metric, "must-beat metric")
         var margin = 0.0
         if parts.count == 2 {
             guard let m = Double(parts[1]), m.isFinite, m >= 0 else {
@@ -88,7 +90,7 @@ public struct MustBeat: Sendable, Equatable {
             }
             margin = m
         }
-        return MustBeat(metric: parts[0], margin: margin)
+        return MustBeat(metric: metric, margin: margin)
     }
 }
 

@@ -29,13 +29,13 @@ public struct LineReader {
                     lineNumber += 1
                     var end = nl
                     if end > i && buf[end - 1] == 0x0D { end -= 1 }
-                    if end - i > maxLine { throw lineTooLong() }
+                    if end - i > maxLine { throw LineTooLong(line: lineNumber, limit: maxLine) }
                     let keepGoing = try body(UnsafeBufferPointer(rebasing: buf[i..<end]), lineNumber)
                     i = nl + 1
                     start = i
                     if !keepGoing { return true }
                 }
-                if buf.count - i > maxLine { throw lineTooLong() }
+                if buf.count - i > maxLine { throw LineTooLong(line: lineNumber + 1, limit: maxLine) }
                 return false
             }
             if stop { return }
@@ -57,10 +57,6 @@ public struct LineReader {
         }
     }
 
-    func lineTooLong() -> TrackerError {
-        TrackerError.invalid("line \(lineNumber + 1) is longer than the \(maxLine)-byte limit")
-    }
-
     static func findNewline(_ buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         guard from < buf.count, let base = buf.baseAddress else { return nil }
         guard let p = memchr(base + from, 0x0A, buf.count - from) else { return nil }
@@ -80,4 +76,11 @@ public struct LineReader {
         if n < 0 { throw TrackerError(.storage, "read failed: \(String(cString: strerror(errno)))") }
         return n
     }
+}
+
+/// A line longer than the reader's limit (hostile-input bound).
+public struct LineTooLong: Error, CustomStringConvertible {
+    public let line: Int
+    public let limit: Int
+    public var description: String { "the line is longer than the \(limit)-byte limit" }
 }

@@ -68,7 +68,8 @@ public enum TimeParser {
                     i += 1
                 }
                 guard digits > 0 else { return nil }
-                for _ in digits..<3 where digits < 3 { frac *= 10 }
+                // Pad to milliseconds ("1" → 100). Found by fuzzing: with 4+ digits this range was invalid.
+                if digits < 3 { for _ in digits..<3 { frac *= 10 } }
                 ms = frac
             }
         }

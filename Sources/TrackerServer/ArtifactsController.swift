@@ -13,25 +13,16 @@ struct ArtifactsController {
     /// Largest upload accepted.
     let maxUpload: Int
 
-    /// Splits `<exp>/<run>/artifacts/<rel>` or `<exp>/models/<id>/artifacts/<rel>`.
+    /// Splits `<exp>/<run>/artifacts/<rel>` or `<exp>/models/<id>/artifacts/<rel>` (percent-encoded).
     static func resolve(_ raw: String) throws -> (ArtifactOwner, String) {
-        let decoded = raw.removingPercentEncoding ?? raw
-        if decoded.hasPrefix("/") || decoded.contains("\\") || decoded.contains("\0") {
-            throw APIError.invalid("Invalid artifact path '\(raw)': absolute paths are not allowed")
+        do {
+            switch try ArtifactPath.parse(raw.removingPercentEncoding ?? raw) {
+            case .run(let id, let path): return (.run(id), path)
+            case .model(let id, let path): return (.model(id), path)
+            }
+        } catch {
+            throw APIError.from(error)
         }
-        let parts = decoded.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        if parts.contains(where: { $0 == ".." || $0 == "." }) {
-            throw APIError.invalid("Invalid artifact path '\(raw)': '..' and '.' segments are not allowed")
-        }
-        let trimmed = parts.last == "" ? Array(parts.dropLast()) : parts
-        if trimmed.contains("") { throw APIError.invalid("Invalid artifact path '\(raw)': empty segments are not allowed") }
-        if trimmed.count >= 3, Int64(trimmed[0]) != nil, trimmed[1] != "models", trimmed[2] == "artifacts" {
-            return (.run(trimmed[1]), trimmed.dropFirst(3).joined(separator: "/"))
-        }
-        if trimmed.count >= 4, Int64(trimmed[0]) != nil, trimmed[1] == "models", trimmed[3] == "artifacts" {
-            return (.model(trimmed[2]), trimmed.dropFirst(4).joined(separator: "/"))
-        }
-        throw APIError.notFound("No artifact location '\(raw)'; paths look like <experiment>/<run_id>/artifacts/<file>")
     }
 
     func register(_ router: Router<BasicRequestContext>) {

@@ -131,17 +131,7 @@ struct Fields: Sendable {
 
 /// Percent-decoded query parameters, repeated keys kept.
 func queryFields(_ request: Request) -> [String: [String]] {
-    var out: [String: [String]] = [:]
-    guard let q = request.uri.query else { return out }
-    for pair in q.split(separator: "&") {
-        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        func decode(_ s: Substring) -> String {
-            String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
-        }
-        let k = decode(parts[0])
-        out[k, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
-    }
-    return out
+    request.uri.query.map(QueryString.parse) ?? [:]
 }
 
 /// Reads the request's fields: query string for GET, JSON body otherwise (bounded by `limit`).

@@ -24,19 +24,8 @@ public struct ArtifactStore: Sendable {
         root.appendingPathComponent("objects/\(sha256.prefix(2))/\(sha256)")
     }
 
-    /// Checks a path inside a run: relative, no `..`, no empty or `.` parts, no NUL.
-    public static func validateRelativePath(_ path: String) throws -> String {
-        var p = path
-        while p.hasPrefix("./") { p.removeFirst(2) }
-        if p.isEmpty || p.hasPrefix("/") || p.contains("\0") || p.contains("\\") {
-            throw TrackerError.invalid("artifact path '\(path)' must be a relative path such as 'model/model.pkl'")
-        }
-        let parts = p.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) {
-            throw TrackerError.invalid("artifact path '\(path)' must not contain '..', '.' or empty parts")
-        }
-        return p
-    }
+    /// Checks a path inside a run (see `ArtifactPath.validateRelative`).
+    public static func validateRelativePath(_ path: String) throws -> String { try ArtifactPath.validateRelative(path) }
 
     /// Stores bytes; returns the record for `path`.
     public func put(data: Data, path: String) throws -> ArtifactRecord {

@@ -31,6 +31,9 @@ public final class EventIngester {
     /// Experiment for `run_start` lines that name none.
     let defaultExperiment: String
 
+    /// Called after each batch is durably committed, with the total events stored so far.
+    public var onCommit: ((Int) -> Void)?
+
     /// The run events go to (from `--run`, or the last `run_start`).
     public private(set) var currentRun: String?
     public private(set) var summary = IngestSummary()
@@ -167,6 +170,7 @@ public final class EventIngester {
         summary.stored += f.events
         summary.batches += 1
         summary.runsStarted += f.started
+        onCommit?(summary.stored)
     }
 
     /// Hands the pending batch to the writer queue (after the previous one has committed), so
@@ -258,8 +262,8 @@ public final class EventIngester {
                 try consume(line: line, number: n)
                 return true
             }
-        } catch let e as TrackerError where e.message.contains("-byte limit") {
-            throw reject(reader.lineNumber + 1, e.message)
+        } catch let e as LineTooLong {
+            throw reject(e.line, e.description)
         }
         try flush()
         return summary

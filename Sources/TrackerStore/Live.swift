@@ -180,6 +180,8 @@ public final class LiveIngester {
     let batchSize: Int
     public private(set) var summary = LiveIngestSummary()
     public private(set) var errors: [String] = []
+    /// Called after each batch is durably committed, with the totals so far.
+    public var onCommit: ((LiveIngestSummary) -> Void)?
     var events: [LiveEvent] = []
     var lines: [Int] = []
     var badLine: (Int, String)?
@@ -245,6 +247,7 @@ public final class LiveIngester {
         guard !events.isEmpty else { return }
         do {
             summary += try store.writeLive(events, lines: lines, source: source)
+            onCommit?(summary)
         } catch {
             summary.rejected += pendingLines
             let e = Store.describe(error, path: store.path)
@@ -255,9 +258,15 @@ public final class LiveIngester {
     /// Reads every line of `fd`, then writes what is left.
     public func ingest(fd: Int32) throws -> LiveIngestSummary {
         var reader = LineReader(fd: fd)
-        try reader.forEachLine { line, n in
-            try consume(line: line, number: n)
-            return true
+        do {
+            try reader.forEachLine { line, n in
+                try consume(line: line, number: n)
+                return true
+            }
+        } catch let e as LineTooLong {
+            // Write what came before, then report the line; nothing after it is read.
+            flush()
+            throw TrackerError.invalid("\(source):\(e.line): \(e.description); \(summary.stored + summary.replaced) events before it were stored")
         }
         flush()
         return summary

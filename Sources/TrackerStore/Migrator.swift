@@ -126,6 +126,28 @@ public struct Migrator: Sendable {
         let before = try status(db)
         try checkCompatible(before)
         guard !before.pending.isEmpty else { return ([], nil) }
+        if before.applied.isEmpty {
+            // A new database gets every migration in one transaction, so a process opening it
+            // at the same moment sees either nothing or the whole schema — never half of it.
+            // (Found by the concurrency soak: two first uses raced, one saw schema 0001 only.)
+            let applied = try db.write { conn -> [Migration] in
+                try conn.execute(Migrator.createTable)
+                let count = try conn.queryOne("SELECT count(*) FROM schema_migrations") { $0.int(0) } ?? 0
+                if count > 0 { return [] }
+                let others = try conn.queryOne("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name != 'schema_migrations'") { $0.int(0) } ?? 0
+                if others > 0 {
+                    throw TrackerError(.storage, "\(db.path) is a SQLite database but not a tracker database; nothing was changed. Pass --db with another path")
+                }
+                for m in migrations {
+                    try conn.execute(m.sql)
+                    try conn.run(
+                        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                        [.integer(Int64(m.version)), .text(m.name), .text(m.checksum), .integer(Int64(now.timeIntervalSince1970 * 1000))])
+                }
+                return migrations
+            }
+            return (applied, nil)
+        }
         var backup: String?
         if try !isEmpty(db) {
             let fmt = DateFormatter()
@@ -139,7 +161,7 @@ public struct Migrator: Sendable {
                 path = db.path + ".backup-" + fmt.string(from: now) + "-\(n)"
             }
             let target = path
-            _ = try db.withConnection { try $0.run("VACUUM INTO ?", [.text(target)]) }
+            try db.withConnection { try $0.run("VACUUM INTO ?", [.text(target)]) }
             backup = path
         }
         var done: [Migration] = []

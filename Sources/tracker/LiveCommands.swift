@@ -72,6 +72,7 @@ struct LiveIngest: ParsableCommand {
     @Argument(help: "File, or - for stdin.") var file = "-"
     @Option(help: "jsonl or csv (default: by the file's first character).") var format: String?
     @Option(name: .customLong("batch-size"), help: "Lines per transaction.") var batchSize = 10_000
+    @Flag(help: "Print 'committed N' to stderr after each batch is durable.") var progress = false
 
     func validate() throws {
         if let format, !["jsonl", "csv"].contains(format) { throw ValidationError("--format must be jsonl or csv") }
@@ -86,6 +87,7 @@ struct LiveIngest: ParsableCommand {
         let ingester = LiveIngester(
             store: store, source: file, batchSize: batchSize,
             format: format.map { $0 == "csv" ? .csv : .jsonl } ?? (file.hasSuffix(".csv") ? .csv : nil))
+        if progress { ingester.onCommit = { printError("committed \($0.stored + $0.replaced + $0.duplicate)") } }
         let summary = try ingester.ingest(fd: fd)
         for e in ingester.errors.prefix(20) { printError("error: \(e)") }
         if ingester.errors.count > 20 { printError("… and \(ingester.errors.count - 20) more rejected batches") }

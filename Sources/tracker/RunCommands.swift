@@ -296,6 +296,7 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run the events belong to (else the file's run_start lines).") var runID: String?
     @Option(help: "Experiment for run_start lines that name none.") var experiment = "Default"
     @Option(name: .customLong("batch-size"), help: "Events per transaction.") var batchSize = 10_000
+    @Flag(help: "Print 'committed N' to stderr after each batch is durable.") var progress = false
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
@@ -319,6 +320,7 @@ struct IngestCommand: ParsableCommand {
             store: store, artifacts: artifactOptions.store(for: options), source: file, baseDirectory: base, run: runID,
             batchSize: batchSize,
             defaultExperiment: experiment)
+        if progress { ingester.onCommit = { printError("committed \($0)") } }
         let summary: IngestSummary
         do {
             summary = try Store.describeErrors(path: store.path) { try ingester.ingest(fd: fd) }

@@ -31,6 +31,14 @@ struct DBOptions: ParsableArguments {
         return "tracker.db"
     }
 
+    /// The database path for messages, from the raw arguments (used when an error escapes a command).
+    static func pathFromArguments() -> String {
+        let args = CommandLine.arguments
+        if let i = args.firstIndex(of: "--db"), i + 1 < args.count { return args[i + 1] }
+        if let a = args.first(where: { $0.hasPrefix("--db=") }) { return String(a.dropFirst(5)) }
+        return DBOptions().path
+    }
+
     /// Opens the store for ordinary use (creates a fresh database on first use).
     func open(_ mode: Store.OpenMode = .use) throws -> Store {
         try Store.open(path: path, mode: mode)
@@ -69,7 +77,7 @@ enum Main {
                 print(Tracker.fullMessage(for: error))
                 exit(0)
             }
-            if let described = Store.describe(error, path: "the database") as? TrackerError {
+            if let described = Store.describe(error, path: DBOptions.pathFromArguments()) as? TrackerError {
                 printError("error: \(described.message)")
                 exit(1)
             }

@@ -134,3 +134,33 @@ import TrackerCore
         #expect(try ok(["db", "--help"]).contains("migrate"))
     }
 }
+
+@Suite struct FirstUseRaceTests {
+    /// Found by the soak: processes opening a brand-new database at the same moment must never see
+    /// a half-migrated schema (one used to refuse it as "older than this tracker").
+    @Test func concurrentFirstUseOfANewDatabase() throws {
+        for _ in 0..<5 {
+            let tmp = TempDir()
+            let procs = try (0..<6).map { _ -> Process in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: trackerBinary)
+                p.arguments = ["run", "start", "--db", tmp.db]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                return p
+            }
+            for p in procs { try p.run() }
+            for p in procs { p.waitUntilExit() }
+            #expect(procs.allSatisfy { $0.terminationStatus == 0 })
+        }
+    }
+
+    @Test func aForeignSQLiteDatabaseIsNotMigrated() throws {
+        let tmp = TempDir()
+        let c = try Connection(path: tmp.db)
+        try c.execute("CREATE TABLE mine (x INTEGER); INSERT INTO mine VALUES (42)")
+        let r = try tracker(["db", "migrate", "--db", tmp.db])
+        #expect(r.status == 1 && r.stderr.contains("not a tracker database"))
+        #expect(try c.queryOne("SELECT count(*) FROM sqlite_schema") { $0.int(0) } == 1)
+    }
+}

@@ -25,9 +25,9 @@ t_mlflow=$(wait_healthy "$t0" "http://127.0.0.1:$P2")
 trap 'kill $NULLPID $TPID $MPID 2>/dev/null; pkill -P $MPID 2>/dev/null || true' EXIT
 echo "start to healthy: tracker ${t_tracker}s, mlflow ${t_mlflow}s"
 
-floor=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P0")
-trk=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P1" --full)
-mlf=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P2" --full)
+floor=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P0" | tail -1)
+trk=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P1" --full | tail -1)
+mlf=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P2" --full | tail -1)
 rss_t=$(rss_tree $TPID); rss_m=$(rss_tree $MPID)
 $PY - "$floor" "$trk" "$mlf" "$rss_t" "$rss_m" <<'PYEOF'
 import json, sys
