@@ -2,6 +2,7 @@
 # The test command (README "Set up"): format lint, the Swift test suite, then the Python
 # client tests when their suite exists. Installs what it needs when missing.
 set -euo pipefail
+set -o pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
@@ -31,4 +32,11 @@ fi
 
 echo "== python client tests (the real mlflow client against tracker serve)"
 scripts/python-env.sh
-TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python | tee .build/pytest.log
+
+echo "== reliability suite, reduced (scripts/torture/run.sh runs the full one)"
+TRACKER_BIN="$(swift build --show-bin-path)/tracker" scripts/torture/run.sh --ci
+
+swift_passed=$(sed -n 's/.*Test run with \([0-9]*\) tests.*passed.*/\1/p' .build/swift-test.log | tail -1)
+py_passed=$(grep -oE '[0-9]+ passed' .build/pytest.log | tail -1 | cut -d' ' -f1)
+echo "all suites: $((swift_passed + py_passed)) passed, 0 failed"
