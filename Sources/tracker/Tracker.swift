@@ -25,8 +25,11 @@ struct DBOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Database file (default: $TRACKER_DB, else ./tracker.db).", valueName: "path"))
     var db: String?
 
-    var path: String {
-        if let db { return db }
+    var path: String { DBOptions.resolve(db) }
+
+    /// `--db`, else `$TRACKER_DB`, else `tracker.db`.
+    static func resolve(_ given: String?) -> String {
+        if let given { return given }
         if let env = ProcessInfo.processInfo.environment["TRACKER_DB"], !env.isEmpty { return env }
         return "tracker.db"
     }
@@ -36,7 +39,7 @@ struct DBOptions: ParsableArguments {
         let args = CommandLine.arguments
         if let i = args.firstIndex(of: "--db"), i + 1 < args.count { return args[i + 1] }
         if let a = args.first(where: { $0.hasPrefix("--db=") }) { return String(a.dropFirst(5)) }
-        return DBOptions().path
+        return resolve(nil)
     }
 
     /// Opens the store for ordinary use (creates a fresh database on first use).
