@@ -63,6 +63,7 @@ let package = Package(
                 "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "tracker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            resources: [.copy("Golden")]),
+            // Golden files and fixtures are read by path from the source tree.
+            exclude: ["Golden", "Fixtures"]),
     ]
 )

@@ -76,8 +76,7 @@ public struct ArtifactStore: Sendable {
         // Hash while copying to a temporary file, then rename into place by digest.
         try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         let tmp = root.appendingPathComponent("tmp/\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: tmp.path, contents: nil)
-        guard let out = FileHandle(forWritingAtPath: tmp.path) else {
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil), let out = FileHandle(forWritingAtPath: tmp.path) else {
             throw TrackerError(.storage, "cannot write to the artifact folder \(root.path); check its permissions or pass --artifacts")
         }
         do {

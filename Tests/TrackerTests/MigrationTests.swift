@@ -141,7 +141,7 @@ import TrackerCore
     @Test func concurrentFirstUseOfANewDatabase() throws {
         for _ in 0..<5 {
             let tmp = TempDir()
-            let procs = try (0..<6).map { _ -> Process in
+            let procs = (0..<6).map { _ -> Process in
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: trackerBinary)
                 p.arguments = ["run", "start", "--db", tmp.db]
