@@ -184,7 +184,8 @@ extension Store {
         var runName = name
         if runName.isEmpty, let t = tags.last(where: { $0.key == "mlflow.runName" }) { runName = t.value }
         if runName.isEmpty { runName = RunNames.make(from: runID) }
-        let base = exp.artifactLocation.hasSuffix("/") ? String(exp.artifactLocation.dropLast()) : exp.artifactLocation
+        let location = exp.artifactLocation.isEmpty ? "mlflow-artifacts:/\(exp.id)" : exp.artifactLocation
+        let base = location.hasSuffix("/") ? String(location.dropLast()) : location
         try c.run(
             "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)",
             [.text(runID), .integer(experimentID), .text(runName), .text(userID), .integer(startTime), .text("\(base)/\(runID)/artifacts")])

@@ -41,6 +41,8 @@ import TrackerCore
         #expect(run["artifacts"]?.arrayValue?.first?["path"] == .string("model/model.pkl"))
         let other = try JSON.parse(try ok(["run", "show", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "--json", "--db", tmp.db]))
         #expect(other["metrics"]?.arrayValue?.first?["value"] == .string("Infinity"))
+        // 0006 gave the Default experiment's runs a resolvable artifact location.
+        #expect(other["info"]?["artifact_uri"] == .string("mlflow-artifacts:/0/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/artifacts"))
         let hist = try JSON.parse(try ok(["metric", "history", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "loss", "--json", "--db", tmp.db]))
         #expect(hist.arrayValue?.map { $0["value"] } == [.double(0.9), .double(0.5), .string("NaN")])
         // New features work on the upgraded database.

@@ -159,3 +159,80 @@ import TrackerStore
         }
     }
 }
+
+@Suite struct RegistryRouteTests {
+    func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+    func json(_ r: TestResponse) -> JSON { (try? JSON.parse(Array(r.body.readableBytesView))) ?? .null }
+
+    @Test func registryThroughTheMLflowAPI() async throws {
+        let tmp = TempDir()
+        let store = try Store.open(path: tmp.db)
+        let run = try store.createRun(experimentID: 0)
+        try store.log(runID: run.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.9, step: 0, time: 1)]))
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let app = buildApplication(
+            store: store, artifacts: ArtifactStore(root: tmp.url.appendingPathComponent("a")), configuration: ServerConfiguration(), logger: logger)
+        let p = "/api/2.0/mlflow"
+        try await app.test(.router) { client in
+            try await client.execute(uri: "\(p)/registered-models/create", method: .post, body: body(#"{"name":"m","tags":[{"key":"team","value":"ml"}]}"#)) {
+                #expect(json($0)["registered_model"]?["name"] == .string("m"))
+            }
+            try await client.execute(uri: "\(p)/registered-models/create", method: .post, body: body(#"{"name":"m"}"#)) { r in
+                #expect(r.status == .badRequest && json(r)["error_code"] == .string("RESOURCE_ALREADY_EXISTS"))
+            }
+            try await client.execute(
+                uri: "\(p)/model-versions/create", method: .post, body: body(#"{"name":"m","source":"runs:/\#(run.runID)/model","run_id":"\#(run.runID)"}"#)
+            ) { r in
+                #expect(json(r)["model_version"]?["version"] == .string("1"))
+                #expect(json(r)["model_version"]?["status"] == .string("READY"))
+            }
+            try await client.execute(uri: "\(p)/registered-models/alias", method: .post, body: body(#"{"name":"m","alias":"champion","version":"1"}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "\(p)/registered-models/alias?name=m&alias=champion", method: .get) { r in
+                #expect(json(r)["model_version"]?["aliases"] == .array([.string("champion")]))
+            }
+            try await client.execute(uri: "\(p)/model-versions/get-download-uri?name=m&version=1", method: .get) { r in
+                #expect(json(r)["artifact_uri"] == .string("mlflow-artifacts:/0/\(run.runID)/artifacts/model"))
+            }
+            try await client.execute(
+                uri: "\(p)/registered-models/search?filter=tag.%60mlflow.prompt.is_prompt%60+%21%3D+%27true%27&max_results=100", method: .get
+            ) { r in
+                #expect(json(r)["registered_models"]?.arrayValue?.count == 1)
+            }
+            try await client.execute(uri: "\(p)/model-versions/search?filter=name+%3D+%27m%27", method: .get) { r in
+                #expect(json(r)["model_versions"]?.arrayValue?.first?["run_id"] == .string(run.runID))
+            }
+            try await client.execute(
+                uri: "\(p)/model-versions/transition-stage", method: .post,
+                body: body(#"{"name":"m","version":"1","stage":"production","archive_existing_versions":true}"#)
+            ) { r in
+                #expect(json(r)["model_version"]?["current_stage"] == .string("Production"))
+            }
+            try await client.execute(uri: "\(p)/registered-models/get?name=nope", method: .get) { r in
+                #expect(r.status == .notFound && json(r)["error_code"] == .string("RESOURCE_DOES_NOT_EXIST"))
+            }
+            try await client.execute(uri: "\(p)/registered-models/rename", method: .post, body: body(#"{"name":"m","new_name":"m2"}"#)) {
+                #expect(json($0)["registered_model"]?["name"] == .string("m2"))
+            }
+        }
+        // The version registered through the API carries the run's metrics as offline metrics.
+        #expect(try store.version(model: "m2", ref: "1").offlineMetrics["accuracy"] == 0.9)
+    }
+}
+
+@Suite struct SimpleFilterTests {
+    @Test func parsesAndMatches() throws {
+        let c = try SimpleFilter.parse("tag.`mlflow.prompt.is_prompt` != 'true' and name LIKE 'ch%' and run_id IN ('a', 'b') and version_number >= 2")
+        #expect(c.map(\.op) == ["!=", "LIKE", "IN", ">="])
+        #expect(c[0].tag == "mlflow.prompt.is_prompt")
+        #expect(SimpleFilter.matches(c[0], nil))  // an absent tag matches "!="
+        #expect(SimpleFilter.matches(c[1], "churn") && !SimpleFilter.matches(c[1], "Churn"))
+        #expect(SimpleFilter.matches(c[2], "b") && !SimpleFilter.matches(c[2], "c"))
+        #expect(SimpleFilter.matches(c[3], "3") && !SimpleFilter.matches(c[3], "1"))
+        #expect(SimpleFilter.like("abc", "A_C", caseInsensitive: true))
+        #expect(throws: TrackerError.self) { try SimpleFilter.parse("name ~ 'x'") }
+        #expect(throws: TrackerError.self) { try SimpleFilter.parse("name = 'unterminated") }
+    }
+}
