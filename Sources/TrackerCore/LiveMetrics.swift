@@ -129,11 +129,15 @@ public struct PredictionAccumulator: Sendable {
         func add(_ m: String, _ v: Double, _ n: Int, _ ci: Interval) {
             out.append(LiveEstimate(metric: m, value: v, n: n, interval: ci, source: "predictions", coverage: cov))
         }
+        // Losses and errors cannot be negative: a t/normal interval of a small sample can reach below 0.
+        func nonNegative(_ ci: Interval) -> Interval {
+            ci.method == "none" ? ci : Interval(low: max(0, ci.low), high: ci.high, method: ci.method)
+        }
         guard labeled > 0 else { return [] }
         if isRegression {
             if absErr.n > 0 {
                 let (m, ci) = Stats.meanInterval(n: absErr.n, sum: absErr.sum, sumSq: absErr.sumSq)
-                add("mae", m, Int(absErr.n), ci)
+                add("mae", m, Int(absErr.n), nonNegative(ci))
                 let (mse, ci2) = Stats.meanInterval(n: sqErr.n, sum: sqErr.sum, sumSq: sqErr.sumSq)
                 let rci =
                     ci2.method == "none"
@@ -142,7 +146,7 @@ public struct PredictionAccumulator: Sendable {
             }
             if ape.n > 0 {
                 let (m, ci) = Stats.meanInterval(n: ape.n, sum: ape.sum, sumSq: ape.sumSq)
-                add("mape", m, Int(ape.n), ci)
+                add("mape", m, Int(ape.n), nonNegative(ci))
             }
             return out
         }
@@ -156,7 +160,7 @@ public struct PredictionAccumulator: Sendable {
         }
         if logLoss.n > 0 {
             let (m, ci) = Stats.meanInterval(n: logLoss.n, sum: logLoss.sum, sumSq: logLoss.sumSq)
-            add("log_loss", m, Int(logLoss.n), ci)
+            add("log_loss", m, Int(logLoss.n), nonNegative(ci))
         }
         return out
     }

@@ -288,6 +288,16 @@ extension Store {
         }
     }
 
+    /// Environments that have a deployment history (optionally for one model).
+    public func environments(model: String? = nil) throws -> [String] {
+        try db.read { c in
+            try c.query(
+                "SELECT DISTINCT l.env FROM deployment_ledger l JOIN registered_models m ON m.id = l.model_id WHERE ?1 IS NULL OR m.name = ?1 ORDER BY l.env",
+                [model.map { .text($0) } ?? .null]
+            ) { $0.string(0) }
+        }
+    }
+
     /// Where each version of a model is live now: version → environments.
     public func liveEnvironments(model: String) throws -> [Int: [String]] {
         var out: [Int: [String]] = [:]

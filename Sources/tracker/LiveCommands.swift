@@ -146,7 +146,14 @@ struct GapCommand: ParsableCommand {
         o.positiveLabel = positive
         for m in lower { o.directions[m] = .lowerIsBetter }
         for m in higher { o.directions[m] = .higherIsBetter }
-        let report = try options.open().gap(model: name, env: env, options: o)
+        let store = try options.open()
+        let report = try store.gap(model: name, env: env, options: o)
+        if report.versions.isEmpty && report.unattributed == nil {
+            let known = try store.environments(model: name)
+            if !known.contains(env) {
+                printError("note: \(name) was never deployed to '\(env)'; environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))")
+            }
+        }
         if json { printJSON(report.json) } else { print(report.text, terminator: "") }
     }
 }

@@ -377,6 +377,14 @@ struct DeploymentsCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
+        if let env {
+            let known = try store.environments(model: model)
+            if !known.contains(env) {
+                printError(
+                    "note: nothing was ever deployed to '\(env)'\(model.map { " for \($0)" } ?? ""); environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))"
+                )
+            }
+        }
         if let at {
             let t = try TimeParser.parse(at)
             let live = try store.deployments(model: model, env: env, at: t)

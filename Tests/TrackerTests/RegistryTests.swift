@@ -140,8 +140,11 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         try ok(["promote", "churn", "champion", "--to", "production"] + db)
         let e = try tracker(["deployments", "--model", "churn", "--env", "prod", "--json"] + db)
         #expect(e.status == 0 && e.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-        let g = try tracker(["gate", "set", "churn", "--env", "production", "--require", "accuracy => 0.9"] + db)
-        #expect(g.status == 1 && g.stderr.contains("not a finite number"))
+        #expect(e.stderr.contains("nothing was ever deployed to 'prod' for churn; environments: production"))
+        let g = try tracker(["gap", "churn", "--env", "prod"] + db)
+        #expect(g.stderr.contains("churn was never deployed to 'prod'; environments: production"))
+        let bad = try tracker(["gate", "set", "churn", "--env", "production", "--require", "accuracy => 0.9"] + db)
+        #expect(bad.status == 1 && bad.stderr.contains("not a finite number"))
     }
 }
 
