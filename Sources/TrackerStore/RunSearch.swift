@@ -101,13 +101,13 @@ struct RunQuery {
             joins.append(
                 "LEFT JOIN latest_metrics \(alias) ON \(alias).run_id = r.id AND \(alias).key_id = (SELECT id FROM metric_keys WHERE key = ?)"
             )
-            args.insert(.text(order.key), at: joins.count - 1)
+            args.append(.text(order.key))  // joins precede WHERE; orders are added before conditions
             orderTerms.append("\(alias).value IS NULL, \(alias).value \(dir)")
         case .param, .tag:
             let alias = "o\(index)"
             let table = order.entity == .param ? "params" : "run_tags"
             joins.append("LEFT JOIN \(table) \(alias) ON \(alias).run_id = r.id AND \(alias).key = ?")
-            args.insert(.text(order.key), at: joins.count - 1)
+            args.append(.text(order.key))  // joins precede WHERE; orders are added before conditions
             orderTerms.append("\(alias).value IS NULL, \(alias).value \(dir)")
         case .attribute:
             let column = RunQuery.attributeColumn(order.key)
