@@ -45,12 +45,9 @@ public final class Store: Sendable {
         do {
             let status = try migrator.status(db)
             if mode == .inspect { return store }
-            let empty = try migrator.isEmpty(db)
-            if status.applied.isEmpty && !empty {
-                throw TrackerError(
-                    .storage,
-                    "\(path) is a SQLite database but not a tracker database; nothing was changed. Pass --db with another path")
-            }
+            // A database without recorded migrations is either new or foreign; `migrate` tells them
+            // apart inside its write transaction (a separate check here raced with a concurrent
+            // first use that had just created the schema).
             try migrator.checkCompatible(status)
             if !status.pending.isEmpty {
                 if mode == .migrate || status.applied.isEmpty {

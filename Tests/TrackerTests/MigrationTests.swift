@@ -161,6 +161,8 @@ import TrackerCore
         try c.execute("CREATE TABLE mine (x INTEGER); INSERT INTO mine VALUES (42)")
         let r = try tracker(["db", "migrate", "--db", tmp.db])
         #expect(r.status == 1 && r.stderr.contains("not a tracker database"))
+        let use = try tracker(["run", "list", "--db", tmp.db])
+        #expect(use.status == 1 && use.stderr.contains("not a tracker database"))
         #expect(try c.queryOne("SELECT count(*) FROM sqlite_schema") { $0.int(0) } == 1)
     }
 }
