@@ -42,7 +42,7 @@ public enum Event: Sendable, Equatable {
             case .string(let s): return s
             // Params are strings, but a number or bool given by a script is taken as its text.
             case .int(let i): return String(i)
-            case .double(let d): return JSON.format(d).replacingOccurrences(of: "\"", with: "")
+            case .double(let d): return JSON.plain(d)
             case .bool(let b): return b ? "true" : "false"
             default: throw TrackerError.invalid("\"\(field)\" must be a string")
             }

@@ -15,7 +15,7 @@ public struct GateExpression: Sendable, Equatable, CustomStringConvertible {
     public let op: Op
     public let threshold: Double
 
-    public var description: String { "\(metric) \(op.rawValue) \(JSON.format(threshold).replacingOccurrences(of: "\"", with: ""))" }
+    public var description: String { "\(metric) \(op.rawValue) \(JSON.plain(threshold))" }
 
     /// Parses `accuracy >= 0.9` (also `=` for `==`).
     public static func parse(_ text: String) throws -> GateExpression {
@@ -111,10 +111,7 @@ public struct GateResult: Sendable, Equatable {
 
 /// Evaluates gates against a candidate's offline metrics.
 public enum GateEvaluator {
-    static func show(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        return JSON.format(v).replacingOccurrences(of: "\"", with: "")
-    }
+    static func show(_ v: Double) -> String { JSON.plain(v) }
 
     /// A threshold gate.
     public static func evaluate(_ g: GateExpression, metrics: [String: Double]) -> GateResult {

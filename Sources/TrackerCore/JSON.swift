@@ -146,6 +146,11 @@ extension JSON {
         return "\(d)"
     }
 
+    /// A double as plain text, the way JSON writes it but without quotes around NaN/Infinity.
+    public static func plain(_ d: Double) -> String {
+        d.isNaN ? "NaN" : d == .infinity ? "Infinity" : d == -.infinity ? "-Infinity" : format(d)
+    }
+
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {

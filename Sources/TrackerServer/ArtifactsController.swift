@@ -35,7 +35,7 @@ struct ArtifactsController {
                 let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
                 if path.isEmpty { throw APIError.invalid("an artifact upload needs a file path") }
                 // Check the owner exists before taking the bytes.
-                _ = try await Blocking.run { try store.listArtifacts(owner, prefix: "") }
+                try await Blocking.run { try store.checkArtifactOwner(owner) }
                 let upload = try artifacts.beginUpload()
                 do {
                     var total = 0

@@ -29,10 +29,14 @@ public struct ArtifactStore: Sendable {
 
     /// Stores bytes; returns the record for `path`.
     public func put(data: Data, path: String) throws -> ArtifactRecord {
-        let rel = try ArtifactStore.validateRelativePath(path)
-        let sha = SHA256.hex(data)
-        try place(sha: sha) { tmp in try data.write(to: tmp) }
-        return ArtifactRecord(path: rel, size: Int64(data.count), sha256: sha)
+        let upload = try beginUpload()
+        do {
+            try data.withUnsafeBytes { try upload.write($0) }
+            return try upload.finish(path: path)
+        } catch {
+            upload.abort()
+            throw error
+        }
     }
 
     /// Copies a file, or every regular file under a folder, into the store. `name` is the path
@@ -66,60 +70,25 @@ public struct ArtifactStore: Sendable {
     }
 
     private func putFile(_ url: URL, path: String) throws -> ArtifactRecord {
-        let rel = try ArtifactStore.validateRelativePath(path)
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw TrackerError(.storage, "cannot read artifact file \(url.path); check its permissions")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        // Hash while copying to a temporary file, then rename into place by digest.
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
-        let tmp = root.appendingPathComponent("tmp/\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: tmp.path, contents: nil), let out = FileHandle(forWritingAtPath: tmp.path) else {
-            throw TrackerError(.storage, "cannot write to the artifact folder \(root.path); check its permissions or pass --artifacts")
-        }
+        // Hashed while copied to a temporary file, then moved into place by digest (see Upload).
+        let upload = try beginUpload()
         do {
             while true {
                 let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
                 if chunk.isEmpty { break }
-                hasher.update(chunk)
-                size += Int64(chunk.count)
-                try out.write(contentsOf: chunk)
+                try chunk.withUnsafeBytes { try upload.write($0) }
             }
-            try out.synchronize()
-            try out.close()
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw TrackerError(.storage, "cannot store artifact \(url.path): \(error.localizedDescription)")
-        }
-        let sha = hasher.finalizeHex()
-        try place(sha: sha) { dest in try FileManager.default.moveItem(at: tmp, to: dest) }
-        try? FileManager.default.removeItem(at: tmp)
-        return ArtifactRecord(path: rel, size: size, sha256: sha)
-    }
-
-    /// Writes an object unless it exists, through `write(tempURL)`, then renames it into place.
-    private func place(sha: String, _ write: (URL) throws -> Void) throws {
-        let dest = objectURL(sha)
-        if FileManager.default.fileExists(atPath: dest.path) { return }
-        do {
-            try FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let tmp = dest.deletingLastPathComponent().appendingPathComponent(".\(sha).\(UUID().uuidString)")
-            try write(tmp)
-            if rename(tmp.path, dest.path) != 0 {
-                try? FileManager.default.removeItem(at: tmp)
-                if !FileManager.default.fileExists(atPath: dest.path) {
-                    throw TrackerError(.storage, "cannot store artifact object \(dest.path): \(String(cString: strerror(errno)))")
-                }
-            }
+            return try upload.finish(path: path)
         } catch let e as TrackerError {
+            upload.abort()
             throw e
         } catch {
-            throw TrackerError(
-                .storage,
-                "cannot write to the artifact folder \(root.path) (\(error.localizedDescription)); check its permissions or pass --artifacts"
-            )
+            upload.abort()
+            throw TrackerError(.storage, "cannot store artifact \(url.path): \(error.localizedDescription)")
         }
     }
 

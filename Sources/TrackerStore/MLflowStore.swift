@@ -223,7 +223,28 @@ extension Store {
 
     /// The file at `path`, if there is one.
     public func artifact(_ owner: ArtifactOwner, path: String) throws -> ArtifactRecord? {
-        try db.read { c in try Store.artifactRecords(c, owner).first { $0.path == path } }
+        try db.read { c in
+            let decode = { (r: Row) in ArtifactRecord(path: r.string(0), size: r.int64(1), sha256: r.string(2)) }
+            switch owner {
+            case .run(let runID):
+                let (key, _) = try Store.runKey(c, runID)
+                return try c.queryOne("SELECT path, size, sha256 FROM artifacts WHERE run_id = ? AND path = ?", [.integer(key), .text(path)], decode)
+            case .model(let id):
+                _ = try Store.loadLoggedModel(c, id)
+                return try c.queryOne(
+                    "SELECT path, size, sha256 FROM logged_model_artifacts WHERE model_id = ? AND path = ?", [.text(id), .text(path)], decode)
+            }
+        }
+    }
+
+    /// Throws `notFound` unless the run or logged model exists (checked before an upload).
+    public func checkArtifactOwner(_ owner: ArtifactOwner) throws {
+        try db.read { c in
+            switch owner {
+            case .run(let runID): _ = try Store.runKey(c, runID)
+            case .model(let id): _ = try Store.loadLoggedModel(c, id)
+            }
+        }
     }
 
     /// Immediate children of the folder `prefix` ('' = the root): names relative to it.

@@ -147,7 +147,7 @@ extension Store {
         let finalSQL = sql
         let args = q.args
         return try db.read { c in
-            let found = try c.query(finalSQL, args, cache: false) { row in (row.int64(0), Store.decodeRunInfo(OffsetRow(row, 1))) }
+            let found = try c.query(finalSQL, args, cache: false) { row in (row.int64(0), Store.decodeRunInfo(row, from: 1)) }
             return try found.map { try Store.loadRun(c, key: $0.0, info: $0.1) }
         }
     }

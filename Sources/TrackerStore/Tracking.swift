@@ -146,11 +146,12 @@ extension Store {
     static let runColumns =
         "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri"
 
-    static func decodeRunInfo(_ r: Row) -> RunInfo {
+    /// Decodes `runColumns` starting at column `o` (1 after a leading `r.id`).
+    static func decodeRunInfo(_ r: Row, from o: Int = 0) -> RunInfo {
         RunInfo(
-            runID: r.string(0), experimentID: r.int64(1), name: r.string(2), userID: r.string(3),
-            status: RunStatus(rawValue: r.string(4)) ?? .running, startTime: r.int64(5), endTime: r.optionalInt64(6),
-            lifecycleStage: r.string(7), artifactURI: r.string(8))
+            runID: r.string(o), experimentID: r.int64(o + 1), name: r.string(o + 2), userID: r.string(o + 3),
+            status: RunStatus(rawValue: r.string(o + 4)) ?? .running, startTime: r.int64(o + 5), endTime: r.optionalInt64(o + 6),
+            lifecycleStage: r.string(o + 7), artifactURI: r.string(o + 8))
     }
 
     /// A new run id: 32 lowercase hex characters (a UUID v4 without dashes, as MLflow makes).
@@ -199,7 +200,7 @@ extension Store {
             try c.run(
                 "INSERT OR REPLACE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(t.key), .text(t.value)])
         }
-        return try c.queryOne("SELECT \(runColumns) FROM runs r WHERE r.id = ?", [.integer(key)], decodeRunInfo)!
+        return try c.queryOne("SELECT \(runColumns) FROM runs r WHERE r.id = ?", [.integer(key)]) { decodeRunInfo($0) }!
     }
 
     /// Starts a run in an experiment.
@@ -230,7 +231,7 @@ extension Store {
             try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(name), .integer(key)])
             try c.run("INSERT OR REPLACE INTO run_tags (run_id, key, value) VALUES (?, 'mlflow.runName', ?)", [.integer(key), .text(name)])
         }
-        return try c.queryOne("SELECT \(runColumns) FROM runs r WHERE r.id = ?", [.integer(key)], decodeRunInfo)!
+        return try c.queryOne("SELECT \(runColumns) FROM runs r WHERE r.id = ?", [.integer(key)]) { decodeRunInfo($0) }!
     }
 
     /// Soft-deletes or restores a run.
@@ -275,7 +276,7 @@ extension Store {
                 let (key, info) = try c.queryOne(
                     "SELECT r.id, \(Store.runColumns) FROM runs r WHERE r.run_uuid = ?", [.text(runID)],
                     { row in
-                        (row.int64(0), Store.decodeRunInfo(OffsetRow(row, 1)))
+                        (row.int64(0), Store.decodeRunInfo(row, from: 1))
                     })
             else { throw Store.notFoundRun(runID) }
             return try Store.loadRun(c, key: key, info: info)
@@ -286,27 +287,6 @@ extension Store {
     public static func currentUser() -> String {
         let env = ProcessInfo.processInfo.environment
         return env["USER"] ?? env["LOGNAME"] ?? NSUserName()
-    }
-}
-
-/// Decodes a row with its columns shifted (for `SELECT r.id, <columns>`).
-struct OffsetRow {
-    let row: Row
-    let offset: Int
-    init(_ row: Row, _ offset: Int) {
-        self.row = row
-        self.offset = offset
-    }
-}
-
-extension Store {
-    static func decodeRunInfo(_ r: OffsetRow) -> RunInfo {
-        let o = r.offset
-        let row = r.row
-        return RunInfo(
-            runID: row.string(o), experimentID: row.int64(o + 1), name: row.string(o + 2), userID: row.string(o + 3),
-            status: RunStatus(rawValue: row.string(o + 4)) ?? .running, startTime: row.int64(o + 5), endTime: row.optionalInt64(o + 6),
-            lifecycleStage: row.string(o + 7), artifactURI: row.string(o + 8))
     }
 }
 

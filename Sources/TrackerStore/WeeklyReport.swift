@@ -181,18 +181,14 @@ extension Store {
         let rollbacks = ledger.filter { $0.kind == "rollback" }
         let inPeriod = { (e: LedgerEntry) in e.time >= p.since && e.time < p.until }
         // Weekly counts for the weeks ending with the period's last week.
+        // Walk back week by week in the calendar (weeks across a DST change are not 7 × 24 h).
         var weekly: [(label: String, count: Int)] = []
-        let lastWeek = calendar.weekLabel(p.until - 1)
-        var start = try calendar.week(lastWeek).since
-        var weeks: [(String, Int64, Int64)] = []
+        var label = calendar.weekLabel(p.until - 1)
         for _ in 0..<o.deliveryWeeks {
-            let label = calendar.weekLabel(start)
             let w = try calendar.week(label)
-            weeks.insert((label, w.since, w.until), at: 0)
-            start = w.since - 1
-            start = try calendar.week(calendar.weekLabel(start)).since
+            weekly.insert((label, deploys.filter { $0.time >= w.since && $0.time < w.until }.count), at: 0)
+            label = calendar.weekLabel(w.since - 1)
         }
-        for (label, s, u) in weeks { weekly.append((label, deploys.filter { $0.time >= s && $0.time < u }.count)) }
         // Lead time: run start → first deployment to this environment, for versions first deployed in the last 90 days.
         let since90 = p.until - 90 * 86_400_000
         var first: [String: (model: String, version: Int, time: Int64)] = [:]
