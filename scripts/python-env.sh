@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Creates .venv with the Python packages the client tests and the example need (idempotent).
+# Creates .venv with the pinned Python packages the tests and the example need (idempotent):
+# tests/requirements.txt lists exact versions (mlflow, scikit-learn, pytest, selenium, axe).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-want="mlflow==3.17.2 scikit-learn pytest"
-if ! .venv/bin/python -c 'import mlflow, sklearn, pytest; assert mlflow.__version__ == "3.17.2"' 2>/dev/null; then
-  .venv/bin/pip install --quiet --disable-pip-version-check $want
+stamp=.venv/.requirements.sha256
+want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+  echo "$want" > "$stamp"
 fi
-echo ".venv ready: $(.venv/bin/python -c 'import mlflow, sklearn; print("mlflow", mlflow.__version__, "scikit-learn", sklearn.__version__)')"
+echo ".venv ready: $(.venv/bin/python -c 'import mlflow, sklearn, selenium; print("mlflow", mlflow.__version__, "scikit-learn", sklearn.__version__, "selenium", selenium.__version__)')"
