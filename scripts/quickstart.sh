@@ -20,15 +20,26 @@ fi
 echo "== Python environment (scikit-learn, mlflow) in .venv"
 scripts/python-env.sh
 
-echo "== building tracker (release; the first build takes a few minutes)"
-swift build -c release --static-swift-stdlib --product tracker 2>&1 | grep -E "error|warning: unre|Compiling tracker|Build complete" || true
-TRACKER="$(swift build -c release --static-swift-stdlib --show-bin-path)/tracker"
-[ -x "$TRACKER" ] || { echo "the build failed; run: swift build -c release" >&2; exit 1; }
+echo "== building tracker (release, stripped; the first build takes a few minutes)"
+scripts/build-release.sh .build/tracker
+TRACKER="$ROOT/.build/tracker"
 
 rm -rf "$ROOT/quickstart"
 mkdir -p "$ROOT/quickstart"
 echo "== running examples/breast-cancer/pipeline.sh into ./quickstart/"
-TRACKER="$TRACKER" PYTHON="$ROOT/.venv/bin/python" examples/breast-cancer/pipeline.sh "$ROOT/quickstart"
-echo
-echo "Database:    $ROOT/quickstart/tracker.db   (try: $TRACKER run list --db quickstart/tracker.db)"
-echo "HTML report: $ROOT/quickstart/report.html"
+QUICKSTART=1 TRACKER="$TRACKER" PYTHON="$ROOT/.venv/bin/python" examples/breast-cancer/pipeline.sh "$ROOT/quickstart"
+
+DB="$ROOT/quickstart/tracker.db"
+cat <<DONE
+
+== done
+HTML report:  $ROOT/quickstart/report.html
+Database:     $DB
+Try next:
+  export TRACKER_DB=$DB
+  $TRACKER run list --experiment tumor --order-by "metrics.roc_auc DESC"
+  $TRACKER model show tumor
+  $TRACKER deployments --model tumor
+  $TRACKER gap tumor --env production
+  $TRACKER report --weekly
+DONE
