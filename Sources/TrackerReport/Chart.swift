@@ -135,7 +135,7 @@ public struct BarChart: Sendable, Equatable {
         let esc = ChartText.esc
         let values = bars.map(\.value).filter(\.isFinite)
         let top = 18.0
-        let bottom = 20.0
+        let bottom = 23.0
         let scale = NiceScale(
             covering: 0, Swift.max(values.max() ?? 1, integer ? 1 : 0), maxTicks: Swift.max(2, Int((height - top - bottom) / 28)),
             domain: .nonNegative, integer: integer)
@@ -154,12 +154,13 @@ public struct BarChart: Sendable, Equatable {
             s += "<title>\(esc(bar.label)): \(esc(scale.integerLabel(bar.value)))</title></rect>\n"
             layout.taken.append(Box(x: x, y: y, w: slot * 0.7, h: plot.y + plot.h - y))
         }
-        for (i, bar) in bars.enumerated() {
+        // Right to left: when labels must be dropped, the latest category keeps its label.
+        for (i, bar) in bars.enumerated().reversed() {
             let mid = plot.x + slot * (Double(i) + 0.5)
-            if bar.value.isFinite && bar.value > 0, let p = layout.place(scale.integerLabel(bar.value), [(mid, py(bar.value) - 3, "middle")]) {
+            if bar.value.isFinite && bar.value > 0, let p = layout.place(scale.integerLabel(bar.value), [(mid, py(bar.value) - 4.5, "middle")]) {
                 s += svgText(scale.integerLabel(bar.value), p, cls: "value")
             }
-            if let p = layout.place(bar.label, [(mid, plot.y + plot.h + 14, "middle")]) { s += svgText(bar.label, p, cls: "x-tick") }
+            if let p = layout.place(bar.label, [(mid, plot.y + plot.h + 18, "middle")]) { s += svgText(bar.label, p, cls: "x-tick") }
         }
         return s + "</svg>\n"
     }
@@ -192,7 +193,7 @@ func axisGrid(scale: NiceScale, plot: Box, py: (Double) -> Double, layout: inout
     for v in scale.ticks {
         let y = py(v)
         s += "<line x1=\"\(c(plot.x))\" x2=\"\(c(plot.x + plot.w))\" y1=\"\(c(y))\" y2=\"\(c(y))\" stroke=\"#e8ebf0\"/>\n"
-        if let p = layout.place(scale.label(v), [(plot.x - 4, y + 4, "end")]) { s += svgText(scale.label(v), p, cls: "y-tick") }
+        if let p = layout.place(scale.label(v), [(plot.x - 4, y + 3.5, "end")]) { s += svgText(scale.label(v), p, cls: "y-tick") }
     }
     return s
 }

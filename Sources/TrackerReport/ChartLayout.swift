@@ -24,7 +24,7 @@ struct LineChartLayout {
         if referenceInLegend, let r = chart.reference { legend.append(LegendItem(text: r.label, color: "#1d2330", dashed: true)) }
         let rows = LegendItem.rows(legend, width: chart.width - 12)
         let top = chart.markers.isEmpty ? 8.0 : 20.0
-        let bottom = 21.0 + Double(rows.count) * 15
+        let bottom = 23.0 + Double(rows.count) * 15
         let plotH = Swift.max(20, chart.height - top - bottom)
         let ys = chart.yValues
         scale = NiceScale(
@@ -74,7 +74,7 @@ struct LineChartLayout {
             let t = TimeTicks(since: Double(since), until: Double(until), zone: zone, maxLabels: Int(plot.w / 30))
             (lines, labels) = (t.lines, t.labels)
         case .numeric:
-            let s = NiceScale(covering: x0, x1, maxTicks: Swift.max(2, Int(plot.w / 55)), domain: ChartDomain(lower: x0, upper: x1))
+            let s = NiceScale(covering: x0, x1, maxTicks: Swift.max(2, Int(plot.w / 45)), domain: ChartDomain(lower: x0, upper: x1))
             lines = s.ticks
             labels = s.ticks.map { ($0, s.label($0)) }
         }
@@ -83,7 +83,7 @@ struct LineChartLayout {
             out += "<line x1=\"\(c(px(v)))\" x2=\"\(c(px(v)))\" y1=\"\(c(plot.y))\" y2=\"\(c(plot.y + plot.h))\" stroke=\"#eef0f4\"/>\n"
         }
         for l in labels where onPlot(l.x) {
-            if let p = layout.place(l.text, [(px(l.x), plot.y + plot.h + 16, "middle")]) { texts += svgText(l.text, p, cls: "x-tick") }
+            if let p = layout.place(l.text, [(px(l.x), plot.y + plot.h + 18, "middle")]) { texts += svgText(l.text, p, cls: "x-tick") }
         }
         return out
     }
@@ -186,7 +186,7 @@ struct LineChartLayout {
         let y = py(r.value)
         let (l, m, rt) = (plot.x + 4, plot.x + plot.w / 2, plot.x + plot.w - 4)
         var candidates: [(x: Double, y: Double, anchor: String)] = []
-        for baseline in [y - 4, y + 12] {
+        for baseline in [y - 5, y + 13] {
             candidates += [(rt, baseline, "end"), (l, baseline, "start"), (m, baseline, "middle")]
         }
         if let p = layout.place(r.label, candidates, within: plot) {
@@ -198,13 +198,13 @@ struct LineChartLayout {
     private mutating func placeLegend(_ rows: [[LegendItem]]) {
         let c = ChartText.c
         for (r, row) in rows.enumerated() {
-            let baseline = chart.height - 6 - Double(rows.count - 1 - r) * 15
+            let baseline = plot.y + plot.h + 23 + Double(r) * 15 + 11
             var x = 6.0
             for item in row {
                 let dash = item.dashed ? " stroke-dasharray=\"4 3\"" : ""
                 texts += "<line x1=\"\(c(x))\" x2=\"\(c(x + 14))\" y1=\"\(c(baseline - 4))\" y2=\"\(c(baseline - 4))\" "
                 texts += "stroke=\"\(ChartText.esc(item.color))\" stroke-width=\"2\"\(dash)/>\n"
-                if let p = layout.place(item.text, [(x + 18, baseline, "start")]) { texts += svgText(item.text, p, cls: "legend") }
+                if let p = layout.place(item.text, [(x + 18, baseline, "start")]) { texts += svgText(item.text, p, cls: "key") }
                 x += item.width
             }
         }
