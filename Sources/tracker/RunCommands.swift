@@ -312,7 +312,8 @@ struct MetricHistory: ParsableCommand {
     /// precision (the shortest form that reads back the same double): this is the raw history.
     static func table(_ points: [MetricPoint]) -> String {
         let steps = points.map { String($0.step) }
-        let times = points.map { formatTime($0.time) }
+        var iso = FastISOTime()
+        let times = points.map { iso.format($0.time) }
         let stepWidth = steps.reduce(4) { max($0, $1.utf8.count) }
         let timeWidth = times.reduce(4) { max($0, $1.utf8.count) }
         func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: width - s.utf8.count + 2) }
@@ -325,6 +326,28 @@ struct MetricHistory: ParsableCommand {
             out += "\n"
         }
         return out
+    }
+}
+
+/// `TimeParser.format` for long histories: the same text, without `String(format:)` per point
+/// (100k points took most of a second). The date part is cached per day.
+struct FastISOTime {
+    private var day = Int64.min
+    private var datePart = ""
+    private static let twoDigits = (0..<100).map { $0 < 10 ? "0\($0)" : "\($0)" }
+
+    mutating func format(_ ms: Int64) -> String {
+        let d = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        if d != day {
+            day = d
+            datePart = TimeParser.formatDate(d * 86_400_000) + "T"
+        }
+        let rem = Int(ms - d * 86_400_000)
+        let two = FastISOTime.twoDigits
+        var s = datePart + two[rem / 3_600_000] + ":" + two[rem / 60_000 % 60] + ":" + two[rem / 1000 % 60]
+        let milli = rem % 1000
+        if milli != 0 { s += "." + two[milli / 10] + String(milli % 10) }
+        return s + "Z"
     }
 }
 

@@ -3,6 +3,8 @@ import Testing
 import TrackerCore
 import TrackerStore
 
+@testable import tracker
+
 /// Issue 12's walkthrough findings for the run, registry, database and server commands: each
 /// test runs the real `tracker` against a scratch database.
 @Suite struct NewUserCLITests {
@@ -238,6 +240,17 @@ import TrackerStore
         #expect(Set(offsets).count == 1, "VALUE column not aligned: \(lines)")
         let json = try JSON.parse(try ok(["metric", "history", run, "loss", "--json"] + db))
         #expect(json.arrayValue?.first?["timestamp"] == .int(try TimeParser.parse("2026-11-23T10:00:00Z")))
+    }
+
+    @Test func fastHistoryTimesMatchTheStandardFormat() {
+        var iso = FastISOTime()
+        var samples: [Int64] = [0, 1, 5, 10, 999, 1000, -1, -86_400_000, -86_400_001, 1_795_168_800_000, 1_795_168_800_005]
+        var x: Int64 = 1_764_000_000_000
+        for _ in 0..<2000 {
+            x += 7_919_123
+            samples.append(x)
+        }
+        for ms in samples { #expect(iso.format(ms) == TimeParser.format(ms), "\(ms)") }
     }
 
     @Test func deploymentsAtATimeWithNothingLivePrintsOnlyTheMessage() throws {
