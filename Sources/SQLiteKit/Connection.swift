@@ -56,23 +56,38 @@ public final class Connection {
         try execute("PRAGMA synchronous = NORMAL")
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Whether `close()` has run; a closed connection refuses every call.
+    public private(set) var isClosed = false
+
+    /// Finalizes the cached statements and closes the file. When this is the last connection to
+    /// a WAL database, SQLite checkpoints the WAL into the main file and removes it, so the `.db`
+    /// file alone holds the data. Idempotent.
+    /// See <https://sqlite.org/c3ref/close.html> (v2 defers the close while statements remain).
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         cache.removeAll()
-        // https://sqlite.org/c3ref/close.html — v2 defers the close if statements remain.
         sqlite3_close_v2(handle)
     }
 
     /// Builds an error from a return code, reading the message at once.
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
-        let code = rc == SQLITE_ERROR ? sqlite3_extended_errcode(handle) : rc
-        return SQLiteError(extendedCode: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        SQLiteError(handle: handle, rc, sql: sql)
+    }
+
+    /// Throws `SQLITE_MISUSE` once the connection is closed (its handle is gone).
+    private func checkOpen(_ sql: String) throws {
+        if isClosed { throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "the database connection is closed", sql: sql) }
     }
 
     // MARK: - Statements
 
     /// Prepares a statement that is not cached (for one-off SQL such as dynamic filters).
     public func prepare(_ sql: String) throws -> Statement {
-        try Statement(connection: self, sql: sql)
+        try checkOpen(sql)
+        return try Statement(connection: self, sql: sql)
     }
 
     /// The connection's prepared statement for `sql`, prepared on first use and reused after.
@@ -81,6 +96,7 @@ public final class Connection {
             stmt.reset()
             return stmt
         }
+        try checkOpen(sql)
         let stmt = try Statement(connection: self, sql: sql)
         cache[sql] = stmt
         return stmt
@@ -92,6 +108,7 @@ public final class Connection {
     /// Runs one or more statements with no parameters and no results (schema, pragmas).
     /// See <https://sqlite.org/c3ref/exec.html>.
     public func execute(_ sql: String) throws {
+        try checkOpen(sql)
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -140,6 +157,37 @@ public final class Connection {
 
     /// Whether no transaction is open. See <https://sqlite.org/c3ref/get_autocommit.html>.
     public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
+    // MARK: - WAL and copies
+
+    /// How a checkpoint treats readers and writers. See <https://sqlite.org/c3ref/wal_checkpoint_v2.html>.
+    public enum CheckpointMode: Sendable {
+        /// Copy what it can without waiting for anyone.
+        case passive
+        /// Wait for writers, copy everything, then truncate the WAL file to zero bytes.
+        case truncate
+    }
+
+    /// Copies committed WAL frames into the database file. Returns the WAL's size in frames and
+    /// how many of them are now in the database file (both -1 when the file is not in WAL mode).
+    /// See <https://sqlite.org/c3ref/wal_checkpoint_v2.html>.
+    @discardableResult
+    public func checkpoint(_ mode: CheckpointMode = .passive) throws -> (walFrames: Int, checkpointed: Int) {
+        try checkOpen("checkpoint")
+        var log: Int32 = 0
+        var done: Int32 = 0
+        let m = mode == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, m, &log, &done)
+        guard rc == SQLITE_OK else { throw error(rc, sql: "checkpoint") }
+        return (Int(log), Int(done))
+    }
+
+    /// Writes a consistent, compacted copy of the database to `path` with `VACUUM INTO` (a read
+    /// transaction: other connections and processes keep writing meanwhile). `path` must not
+    /// exist. Must be called outside a transaction. See <https://sqlite.org/lang_vacuum.html#vacuuminto>.
+    public func vacuum(into path: String) throws {
+        try run("VACUUM INTO ?", [.text(path)])
+    }
 
     // MARK: - Transactions
 

@@ -12,8 +12,8 @@ public final class Database: Sendable {
     // Safe: `connection` is only touched inside `lock.withLock`, and the closures handed it
     // cannot keep it (they return `Sendable` results, and `Connection` is not `Sendable`).
     nonisolated(unsafe) private let connection: Connection
-    /// Idle reader connections, and how many have been opened.
-    private let pool = Mutex<(idle: [ReaderBox], opened: Int)>(([], 0))
+    /// Idle reader connections, how many have been opened, and whether `close()` has run.
+    private let pool = Mutex<(idle: [ReaderBox], opened: Int, closed: Bool)>(([], 0, false))
     private let maxReaders: Int
     /// The file path.
     public let path: String
@@ -37,6 +37,7 @@ public final class Database: Sendable {
     private func takeReader() -> ReaderBox? {
         guard maxReaders > 0 else { return nil }
         let (box, open) = pool.withLock { p -> (ReaderBox?, Bool) in
+            if p.closed { return (nil, false) }
             if let b = p.idle.popLast() { return (b, false) }
             if p.opened < maxReaders {
                 p.opened += 1
@@ -54,12 +55,22 @@ public final class Database: Sendable {
         }
     }
 
+    /// Returns a reader to the pool, or closes it when the database was closed meanwhile.
+    private func giveBack(_ box: ReaderBox) {
+        let keep = pool.withLock { p -> Bool in
+            if p.closed { return false }
+            p.idle.append(box)
+            return true
+        }
+        if !keep { box.connection.close() }
+    }
+
     /// Runs `body` in a read transaction (a consistent snapshot). With readers configured it runs
     /// on a pooled connection, concurrently with other reads and with the writer.
     @discardableResult
     public func read<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         if let box = takeReader() {
-            defer { pool.withLock { $0.idle.append(box) } }
+            defer { giveBack(box) }
             return try box.connection.transaction(.deferred, body)
         }
         return try lock.withLock { _ in try connection.transaction(.deferred, body) }
@@ -75,5 +86,28 @@ public final class Database: Sendable {
     @discardableResult
     public func withConnection<T: Sendable>(_ body: (Connection) throws -> T) throws -> T {
         try lock.withLock { _ in try body(connection) }
+    }
+
+    /// Copies committed WAL content into the database file (`PRAGMA wal_checkpoint`), on an idle
+    /// reader when there is one so writers are not held up. See `Connection.checkpoint`.
+    @discardableResult
+    public func checkpoint(_ mode: Connection.CheckpointMode = .passive) throws -> (walFrames: Int, checkpointed: Int) {
+        if let box = takeReader() {
+            defer { giveBack(box) }
+            return try box.connection.checkpoint(mode)
+        }
+        return try lock.withLock { _ in try connection.checkpoint(mode) }
+    }
+
+    /// Closes every connection (the writer after the readers), so SQLite checkpoints the WAL into
+    /// the database file and removes it. Later calls fail with `SQLITE_MISUSE`. Idempotent.
+    public func close() {
+        let idle = pool.withLock { p -> [ReaderBox] in
+            p.closed = true
+            defer { p.idle = [] }
+            return p.idle
+        }
+        for box in idle { box.connection.close() }
+        lock.withLock { _ in connection.close() }
     }
 }

@@ -19,6 +19,12 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         self.sql = sql
     }
 
+    /// The error for return code `rc` on connection `handle`, reading its message at once.
+    init(handle: OpaquePointer, _ rc: Int32, sql: String?) {
+        let code = rc == SQLITE_ERROR ? sqlite3_extended_errcode(handle) : rc
+        self.init(extendedCode: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
     // Extended codes are macros built with shifts, which Swift does not import.
     // https://sqlite.org/rescode.html
     public static let constraintUnique: Int32 = SQLITE_CONSTRAINT | (8 << 8)

@@ -4,9 +4,14 @@ import CSQLite
 ///
 /// Not `Sendable`: a statement belongs to one `Connection`, which is only reached through the
 /// `Database` lock. See <https://sqlite.org/c3ref/stmt.html>.
+///
+/// It keeps its connection's raw handle, not the `Connection`: the connection caches its
+/// statements, and a strong reference back would keep both alive forever (the file would never
+/// be closed, so SQLite would never checkpoint the WAL into it). `sqlite3_close_v2` keeps the
+/// handle usable until the last statement is finalized.
 public final class Statement {
     let handle: OpaquePointer
-    let connection: Connection
+    private let db: OpaquePointer
     /// The SQL text, for error messages.
     public let sql: String
 
@@ -18,7 +23,7 @@ public final class Statement {
             throw connection.error(rc, sql: sql)
         }
         self.handle = stmt
-        self.connection = connection
+        self.db = connection.handle
         self.sql = sql
     }
 
@@ -69,7 +74,7 @@ public final class Statement {
             }
         case .null: rc = sqlite3_bind_null(handle, index)
         }
-        guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
+        guard rc == SQLITE_OK else { throw SQLiteError(handle: db, rc, sql: sql) }
     }
 
     /// Binds an integer without boxing it in a `SQLiteValue` (hot paths).
@@ -101,7 +106,7 @@ public final class Statement {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
-            let err = connection.error(rc, sql: sql)
+            let err = SQLiteError(handle: db, rc, sql: sql)
             sqlite3_reset(handle)
             throw err
         }
@@ -118,7 +123,7 @@ public final class Statement {
     public func run() throws {
         let rc = sqlite3_step(handle)
         if rc != SQLITE_DONE && rc != SQLITE_ROW {
-            let err = connection.error(rc, sql: sql)
+            let err = SQLiteError(handle: db, rc, sql: sql)
             sqlite3_reset(handle)
             throw err
         }

@@ -20,14 +20,18 @@ public struct GateExpression: Sendable, Equatable, CustomStringConvertible {
     /// Parses `accuracy >= 0.9` (also `=` for `==`).
     public static func parse(_ text: String) throws -> GateExpression {
         let s = text.trimmingCharacters(in: .whitespaces)
-        // The leftmost operator character starts the operator (two characters when they form one).
+        // The leftmost operator character starts the operator, and the run of operator
+        // characters from there is the operator (so `=>` is reported as unknown, not misread).
         if let i = s.firstIndex(where: { "<>=!".contains($0) }) {
-            let next = s.index(after: i)
-            let two = next < s.endIndex ? String(s[i...next]) : ""
-            let op = ["==", "!=", ">=", "<="].contains(two) ? two : String(s[i])
+            let end = s[i...].firstIndex { !"<>=!".contains($0) } ?? s.endIndex
+            let op = String(s[i..<end])
             let metric = s[..<i].trimmingCharacters(in: .whitespaces)
-            let rhs = s[s.index(i, offsetBy: op.count)...].trimmingCharacters(in: .whitespaces)
-            if !metric.isEmpty && op != "!" {
+            let rhs = s[end...].trimmingCharacters(in: .whitespaces)
+            if !metric.isEmpty && op != "=" && Op(rawValue: op) == nil {
+                throw TrackerError.invalid(
+                    "gate '\(text)': unknown operator '\(op)'; use one of \(Op.allCases.map(\.rawValue).joined(separator: " ")), e.g. 'accuracy >= 0.9'")
+            }
+            if !metric.isEmpty {
                 try Limits.validateKey(metric, "gate metric")
                 guard let v = Double(rhs), v.isFinite else {
                     throw TrackerError.invalid("gate '\(text)': '\(rhs)' is not a finite number; write e.g. 'accuracy >= 0.9'")
@@ -98,12 +102,21 @@ public struct MustBeat: Sendable, Equatable {
 public struct GateResult: Sendable, Equatable {
     public let gate: String
     public let passed: Bool
+    /// The numbers in full precision (JSON, the ledger).
     public let detail: String
+    /// The same with numbers to 4 significant digits, for people.
+    public let summary: String
 
-    public init(gate: String, passed: Bool, detail: String) {
+    public init(gate: String, passed: Bool, detail: String, summary: String? = nil) {
         self.gate = gate
         self.passed = passed
         self.detail = detail
+        self.summary = summary ?? detail
+    }
+
+    /// Equal when gate, verdict and full-precision detail are (the summary is derived from them).
+    public static func == (a: GateResult, b: GateResult) -> Bool {
+        a.gate == b.gate && a.passed == b.passed && a.detail == b.detail
     }
 
     public var json: JSON { .object([("gate", .string(gate)), ("passed", .bool(passed)), ("detail", .string(detail))]) }
@@ -112,6 +125,7 @@ public struct GateResult: Sendable, Equatable {
 /// Evaluates gates against a candidate's offline metrics.
 public enum GateEvaluator {
     static func show(_ v: Double) -> String { JSON.plain(v) }
+    static func brief(_ v: Double) -> String { ReportFormat.value(v) }
 
     /// A threshold gate.
     public static func evaluate(_ g: GateExpression, metrics: [String: Double]) -> GateResult {
@@ -121,7 +135,8 @@ public enum GateEvaluator {
                 gate: g.description, passed: false,
                 detail: "the version has no offline metric '\(g.metric)' (it has: \(known.isEmpty ? "none" : known))")
         }
-        return GateResult(gate: g.description, passed: g.passes(v), detail: "\(g.metric) = \(show(v))")
+        return GateResult(
+            gate: g.description, passed: g.passes(v), detail: "\(g.metric) = \(show(v))", summary: "\(g.metric) = \(brief(v))")
     }
 
     /// Must beat the version live in the environment now (direction-aware, by `margin`).
@@ -141,8 +156,9 @@ public enum GateEvaluator {
         let dir = MetricDirection.of(m.metric)
         // Strictly better, and by at least the margin.
         let ok = dir == .higherIsBetter ? (c > i && c - i >= m.margin) : (c < i && i - c >= m.margin)
+        let better = "(\(dir == .higherIsBetter ? "higher" : "lower") is better)"
         return GateResult(
-            gate: name, passed: ok && !c.isNaN,
-            detail: "candidate \(show(c)) vs live version \(version) \(show(i)) (\(dir == .higherIsBetter ? "higher" : "lower") is better)")
+            gate: name, passed: ok && !c.isNaN, detail: "candidate \(show(c)) vs live version \(version) \(show(i)) \(better)",
+            summary: "candidate \(brief(c)) vs live version \(version) \(brief(i)) \(better)")
     }
 }

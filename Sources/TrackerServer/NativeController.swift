@@ -146,7 +146,10 @@ struct NativeController {
                     return (
                         o,
                         .object([
-                            ("model", .string(model)), ("version", .string(version)), ("env", .string(env)), ("result", .string(result)),
+                            // `version` is the number, like `from_version`; `alias` echoes an alias given instead.
+                            ("model", .string(model)), ("version", .int(Int64(o.version))),
+                            ("alias", Store.alias(inVersionRef: version).map(JSON.string) ?? .null),
+                            ("env", .string(env)), ("result", .string(result)),
                             ("forced", .bool(o.forced)), ("from_version", o.fromVersion.map { .int(Int64($0)) } ?? .null),
                             ("gates", .array(o.gates.map(\.json))),
                         ])

@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var liveLimit = 64 << 20
     /// Reader connections for concurrent reads.
     public var readers = 4
+    /// How often the WAL is checkpointed into the database file while the server runs.
+    public var checkpointInterval: Duration = .seconds(60)
 
     public init() {}
 }
@@ -99,6 +101,20 @@ public func buildApplication(
         configuration: .init(address: .hostname(c.host, port: c.port), serverName: "tracker"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? c.port) },
         logger: logger)
+}
+
+/// Checkpoints the WAL into the database file every `interval` until the task is cancelled, so
+/// the `.db` file stays close to current while the server runs (`PRAGMA wal_checkpoint(PASSIVE)`:
+/// it never waits for readers or writers). Closing the store on shutdown does the final one.
+public func checkpointPeriodically(store: Store, every interval: Duration, logger: Logger) async {
+    while !Task.isCancelled {
+        do { try await Task.sleep(for: interval) } catch { return }
+        do {
+            try await Blocking.run { try store.checkpoint() }
+        } catch {
+            logger.warning("WAL checkpoint failed (retrying in \(interval)): \(error)")
+        }
+    }
 }
 
 /// Whether an address is loopback (binding elsewhere needs a token).

@@ -48,6 +48,8 @@ public struct PromotionOutcome: Sendable {
         case dryRun(wouldPass: Bool)
     }
     public let result: Result
+    /// The version promoted (an alias resolved to its number).
+    public let version: Int
     public let gates: [GateResult]
     public let fromVersion: Int?
     public let forced: Bool
@@ -142,7 +144,7 @@ extension Store {
             let v = try Store.versionRow(c, model: model, version: n)
             let current = try Store.currentDeployment(c, modelID: m.id, env: env)
             if current?.version == n {
-                return PromotionOutcome(result: .alreadyLive, gates: [], fromVersion: n, forced: false)
+                return PromotionOutcome(result: .alreadyLive, version: n, gates: [], fromVersion: n, forced: false)
             }
             var results: [GateResult] = []
             let policy = try Store.gatePolicies(c, modelID: m.id, env: env).first
@@ -166,14 +168,14 @@ extension Store {
             }
             let passed = results.allSatisfy(\.passed)
             if dryRun {
-                return PromotionOutcome(result: .dryRun(wouldPass: passed), gates: results, fromVersion: current?.version, forced: false)
+                return PromotionOutcome(result: .dryRun(wouldPass: passed), version: n, gates: results, fromVersion: current?.version, forced: false)
             }
-            if !passed && !force { return PromotionOutcome(result: .blocked, gates: results, fromVersion: current?.version, forced: false) }
+            if !passed && !force { return PromotionOutcome(result: .blocked, version: n, gates: results, fromVersion: current?.version, forced: false) }
             let forced = force && !passed
             let id = try Store.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: n, from: current, kind: forced ? "force" : "promote", actor: actor,
                 reason: reason, gates: results, now: now ?? TimeParser.nowMillis())
-            return PromotionOutcome(result: .promoted(id), gates: results, fromVersion: current?.version, forced: forced)
+            return PromotionOutcome(result: .promoted(id), version: n, gates: results, fromVersion: current?.version, forced: forced)
         }
     }
 

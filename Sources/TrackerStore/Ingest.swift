@@ -6,6 +6,8 @@ import TrackerCore
 final class ResultBox: @unchecked Sendable {
     // Safe: written by the writer queue before `group.leave()`, read after `group.wait()`.
     var error: Error?
+    /// Experiments the batch created (committed only when `error` is nil).
+    var created: [String] = []
 }
 
 /// What an ingestion wrote.
@@ -16,6 +18,8 @@ public struct IngestSummary: Sendable {
     public var runsStarted: [String] = []
     /// Batches committed.
     public var batches = 0
+    /// Experiments created on first use by `run_start` lines, in order.
+    public var experimentsCreated: [String] = []
 }
 
 /// Turns JSON Lines events into committed batches. Each batch (up to `batchSize` events) is one
@@ -170,6 +174,7 @@ public final class EventIngester {
         summary.stored += f.events
         summary.batches += 1
         summary.runsStarted += f.started
+        summary.experimentsCreated += f.result.created
         onCommit?(summary.stored)
     }
 
@@ -188,7 +193,7 @@ public final class EventIngester {
         let group = DispatchGroup()
         group.enter()
         writer.async {
-            do { try job.run() } catch { box.error = error }
+            do { box.created = try job.run() } catch { box.error = error }
             group.leave()
         }
         var started: [String] = []
@@ -210,17 +215,23 @@ public final class EventIngester {
         let last: Int
         let storedBefore: Int
 
-        func run() throws {
+        /// Writes the batch; returns the experiments it created.
+        func run() throws -> [String] {
             do {
-                try store.db.write { c in
+                return try store.db.write { c in
+                    var created: [String] = []
                     for op in ops {
                         switch op {
                         case .start(let runID, let experiment, let name, let tags, let time):
-                            let exp =
-                                try Store.findExperiment(c, name: experiment)
-                                ?? Store.insertExperiment(c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
+                            var exp = try Store.findExperiment(c, name: experiment)
+                            if exp == nil {
+                                exp = try Store.insertExperiment(
+                                    c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
+                                created.append(experiment)
+                            }
+                            let expID = exp!.id
                             _ = try Store.insertRun(
-                                c, experimentID: exp.id, name: name, userID: Store.currentUser(), startTime: time, tags: tags, runID: runID)
+                                c, experimentID: expID, name: name, userID: Store.currentUser(), startTime: time, tags: tags, runID: runID)
                         case .log(let runID, let batch, let paramLines):
                             let key: Int64
                             let stage: String
@@ -242,6 +253,7 @@ public final class EventIngester {
                             _ = try Store.updateRun(c, runID: runID, status: status, endTime: time, name: nil)
                         }
                     }
+                    return created
                 }
             } catch let e as TrackerError {
                 let range = first == last ? "line \(first)" : "lines \(first)–\(last)"

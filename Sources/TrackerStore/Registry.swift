@@ -111,6 +111,12 @@ extension Store {
     }
 
     /// Resolves `3`, `v3` or an alias (`champion`, `@champion`) to a version number.
+    /// The alias a version reference names (`champion`, `@champion`), or nil for a number (`3`, `v3`).
+    public static func alias(inVersionRef ref: String) -> String? {
+        if ref.hasPrefix("@") { return String(ref.dropFirst()) }
+        return Int(ref.hasPrefix("v") ? String(ref.dropFirst()) : ref) == nil ? ref : nil
+    }
+
     static func resolveVersion(_ c: Connection, model: String, ref: String) throws -> Int {
         var r = ref
         if r.hasPrefix("@") { r.removeFirst() } else if let n = Int(r.hasPrefix("v") ? String(r.dropFirst()) : r) { return n }

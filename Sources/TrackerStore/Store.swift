@@ -96,6 +96,53 @@ public final class Store: Sendable {
     }
 }
 
+// MARK: - Closing, checkpoints, backups
+
+extension Store {
+    /// Closes the database's connections; SQLite then checkpoints the WAL into the file, so the
+    /// `.db` file alone holds the data. The store is unusable afterwards. Idempotent.
+    public func close() { db.close() }
+
+    /// Copies committed WAL content into the database file without waiting for anyone
+    /// (`PRAGMA wal_checkpoint(PASSIVE)`); the server runs it periodically.
+    public func checkpoint() throws { try db.checkpoint(.passive) }
+
+    /// Writes a consistent copy of the database to `target` with `VACUUM INTO` — safe while
+    /// other processes (e.g. `tracker serve`) write. The copy is written beside `target` and
+    /// renamed into place, so a failed backup leaves no partial file. An existing `target` is
+    /// refused unless `force`. Returns the copy's size in bytes.
+    public func backup(to target: String, force: Bool) throws -> Int64 {
+        let fm = FileManager.default
+        let absolute = URL(fileURLWithPath: target).standardizedFileURL.path
+        if absolute == URL(fileURLWithPath: path).standardizedFileURL.path {
+            throw TrackerError.invalid("the backup path \(target) is the database itself; give another path")
+        }
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: target, isDirectory: &isDir) {
+            if isDir.boolValue { throw TrackerError.invalid("\(target) is a folder; give a file path for the backup") }
+            if !force { throw TrackerError(.alreadyExists, "\(target) already exists; pass --force to overwrite it, or give another path") }
+        }
+        let temporary = absolute + ".tmp-\(getpid())"
+        try? fm.removeItem(atPath: temporary)
+        do {
+            try db.withConnection { try $0.vacuum(into: temporary) }
+        } catch {
+            try? fm.removeItem(atPath: temporary)
+            if let e = error as? SQLiteError, e.isCantOpen {
+                throw TrackerError(.storage, "cannot write the backup \(target): \(e.message); check that its folder exists and is writable")
+            }
+            throw Store.describe(error, path: path)
+        }
+        guard rename(temporary, absolute) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? fm.removeItem(atPath: temporary)
+            throw TrackerError(.storage, "cannot move the backup into place at \(target): \(reason)")
+        }
+        let size = (try? fm.attributesOfItem(atPath: absolute)[.size] as? NSNumber)?.int64Value
+        return size ?? 0
+    }
+}
+
 extension Store {
     /// Runs `body`, turning SQLite errors into user-facing ones about `path`.
     public static func describeErrors<T>(path: String, _ body: () throws -> T) throws -> T {

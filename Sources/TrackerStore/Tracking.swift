@@ -70,10 +70,16 @@ extension Store {
 
     /// The experiment with this name, created if missing.
     public func ensureExperiment(name: String) throws -> Experiment {
-        if let e = try db.read({ try Store.findExperiment($0, name: name) }) { return e }
+        try ensureExperiment(named: name).experiment
+    }
+
+    /// The experiment with this name, created if missing; `created` says whether this call made it.
+    public func ensureExperiment(named name: String) throws -> (experiment: Experiment, created: Bool) {
+        if let e = try db.read({ try Store.findExperiment($0, name: name) }) { return (e, false) }
         return try db.write { c in
-            if let e = try Store.findExperiment(c, name: name) { return e }
-            return try Store.insertExperiment(c, name: name, description: "", artifactLocation: nil, tags: [], now: TimeParser.nowMillis())
+            if let e = try Store.findExperiment(c, name: name) { return (e, false) }
+            let e = try Store.insertExperiment(c, name: name, description: "", artifactLocation: nil, tags: [], now: TimeParser.nowMillis())
+            return (e, true)
         }
     }
 
@@ -270,6 +276,32 @@ extension Store {
     }
 
     /// A run with its params, tags, latest metrics and artifacts.
+    /// Shortest run-id prefix accepted in place of the full 32-character id (as git does).
+    public static let minimumRunIDPrefix = 6
+
+    /// The full id of the run `given` names: a full id (returned as is), or a unique prefix of
+    /// at least `minimumRunIDPrefix` characters. Too short, ambiguous or unknown is an error that
+    /// says what to do (an ambiguous one lists the candidates).
+    public func resolveRunID(_ given: String) throws -> String {
+        let prefix = given.lowercased()
+        if prefix.utf8.count == 32 { return prefix }
+        if prefix.count < Store.minimumRunIDPrefix {
+            throw TrackerError.invalid(
+                "run id '\(given)' is too short: give at least \(Store.minimumRunIDPrefix) characters of it, or the full id from 'tracker run list'")
+        }
+        // Every id starting with the prefix sorts between it and the prefix + DEL (ids are hex).
+        let matches = try db.read { c in
+            try c.query(
+                "SELECT run_uuid, name FROM runs WHERE run_uuid >= ? AND run_uuid < ? ORDER BY run_uuid LIMIT 11",
+                [.text(prefix), .text(prefix + "\u{7F}")], { ($0.string(0), $0.string(1)) })
+        }
+        guard let first = matches.first else { throw Store.notFoundRun(given) }
+        if matches.count == 1 { return first.0 }
+        let listed = matches.prefix(10).map { "\($0.0) (\($0.1.isEmpty ? "unnamed" : $0.1))" }.joined(separator: ", ")
+        throw TrackerError.invalid(
+            "run id '\(given)' is ambiguous: it matches \(matches.count > 10 ? "more than 10 runs" : "\(matches.count) runs"): \(listed); give more characters")
+    }
+
     public func run(id runID: String) throws -> Run {
         try db.read { c in
             guard

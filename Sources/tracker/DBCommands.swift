@@ -23,8 +23,8 @@ struct InitCommand: ParsableCommand {
 struct DBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Inspect and migrate the database schema.",
-        subcommands: [DBStatus.self, DBMigrate.self])
+        abstract: "Inspect, migrate and back up the database.",
+        subcommands: [DBStatus.self, DBMigrate.self, DBBackup.self])
 }
 
 struct DBStatus: ParsableCommand {
@@ -82,11 +82,33 @@ struct DBMigrate: ParsableCommand {
     func run() throws {
         // A missing file is created (as `init` would); an existing one is checked, backed up, migrated.
         let mode: Store.OpenMode = FileManager.default.fileExists(atPath: options.path) ? .inspect : .migrate
-        let store = try Store.open(path: options.path, mode: mode)
+        let store = OpenStores.keep(try Store.open(path: options.path, mode: mode))
         let result = try Store.describeErrors(path: store.path) { try Migrator().migrate(store.db) }
         if let backup = result.backup { print("backup:  \(absolutePath(backup))") }
         if result.applied.isEmpty { print("nothing to migrate; schema is up to date") }
         for m in result.applied { print("applied \(m.label)") }
+    }
+}
+
+struct DBBackup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Write a consistent copy of the database to PATH (safe while 'tracker serve' writes).",
+        discussion: """
+            Uses SQLite's VACUUM INTO: the copy is one self-contained, compacted file holding every
+            committed change, taken as a snapshot while other processes keep writing. Copying
+            tracker.db with cp while a server runs can miss recent writes (they may still be in
+            tracker.db-wal) or catch a half-written page; use this instead.
+            Example: tracker db backup backups/tracker-2026-11-23.db
+            """)
+
+    @OptionGroup var options: DBOptions
+    @Argument(help: "File to write (its folder must exist).") var path: String
+    @Flag(help: "Overwrite PATH if it exists.") var force = false
+
+    func run() throws {
+        let store = OpenStores.keep(try Store.open(path: options.path, mode: .inspect))
+        let size = try store.backup(to: path, force: force)
+        print("backed up \(absolutePath(store.path)) to \(absolutePath(path)) (\(size) bytes)")
     }
 }
 

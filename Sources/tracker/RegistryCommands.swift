@@ -63,22 +63,28 @@ struct ModelRegister: ParsableCommand {
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
-    @Option(name: .customLong("run"), help: "Run id the version comes from (omit for a model with no run, e.g. a rule-based system).")
+    @Option(
+        name: .customLong("run"),
+        help: "Run id (or a unique prefix of at least 6 characters) the version comes from; omit for a model with no run.")
     var runID: String?
     @Option(help: "Path of the model artifact inside the run.") var artifact: String?
     @Option(help: "Description.") var description = ""
     @Option(name: .customLong("metric"), help: "LIVE_NAME=RUN_METRIC (repeatable).") var metrics: [String] = []
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws { _ = try parsePairs(metrics, "--metric") }
+
     func run() throws {
-        let v = try options.open().registerVersion(
+        let store = try options.open()
+        let runID = try self.runID.map { try resolveRun(store, $0) }
+        let v = try store.registerVersion(
             name: name, runID: runID, artifact: artifact, description: description, metricMap: try parsePairs(metrics, "--metric"))
         if json {
             printJSON(v.json)
             return
         }
         print("registered \(v.model) version \(v.version)" + (runID.map { " from run \($0)" } ?? ""))
-        for (k, val) in v.offlineMetrics.sorted(by: { $0.key < $1.key }) { print("  offline \(k) = \(formatValue(val))") }
+        for (k, val) in v.offlineMetrics.sorted(by: { $0.key < $1.key }) { print("  offline \(k) = \(human(val))") }
         if let sha = v.artifactSHA256 { print("  artifact \(v.artifactPath ?? "") sha256:\(sha)") }
     }
 }
@@ -94,16 +100,23 @@ struct ModelEval: ParsableCommand {
 
     func validate() throws {
         if metrics.isEmpty { throw ValidationError("give at least one --metric KEY=VALUE") }
+        _ = try splitVersionRef(ref)
+        _ = try parsedMetrics()
+    }
+
+    /// The `--metric KEY=VALUE` pairs as numbers.
+    func parsedMetrics() throws -> [(String, Double)] {
+        try parsePairs(metrics, "--metric").map { kv -> (String, Double) in
+            guard let d = JSON.string(kv.value).doubleValue ?? Double(kv.value) else {
+                throw ValidationError("--metric \(kv.key)=\(kv.value): '\(kv.value)' is not a number")
+            }
+            return (kv.key, d)
+        }
     }
 
     func run() throws {
         let (model, vref) = try splitVersionRef(ref)
-        let values = try parsePairs(metrics, "--metric").map { kv -> (String, Double) in
-            guard let d = JSON.string(kv.value).doubleValue ?? Double(kv.value) else {
-                throw TrackerError.invalid("--metric \(kv.key)=\(kv.value): '\(kv.value)' is not a number")
-            }
-            return (kv.key, d)
-        }
+        let values = try parsedMetrics()
         let v = try options.open().addOfflineMetrics(model: model, versionRef: vref, metrics: values, dataset: dataset)
         print("\(v.model) version \(v.version): recorded \(values.count) offline metrics on \(dataset)")
     }
@@ -177,7 +190,7 @@ struct ModelShow: ParsableCommand {
             [
                 "v\(v.version)", v.runID.map { String($0.prefix(12)) } ?? "-", formatTime(v.creationTime), v.aliases.joined(separator: ","),
                 (live[v.version] ?? []).sorted().joined(separator: ","),
-            ] + keys.map { k in v.offlineMetrics[k].map(formatValue) ?? "-" }
+            ] + keys.map { k in v.offlineMetrics[k].map(human) ?? "-" }
         }
         print(table(["VERSION", "RUN", "REGISTERED", "ALIASES", "LIVE IN"] + keys, rows))
     }
@@ -226,6 +239,11 @@ struct GateSet: ParsableCommand {
     @Option(name: .customLong("must-beat-current"), help: "METRIC[:MARGIN] the version live in ENV must be beaten on.") var mustBeat: String?
     @Option(help: "The version must have been deployed to this environment first.") var after: String?
 
+    func validate() throws {
+        _ = try usage { try requires.map { try GateExpression.parse($0) } }
+        _ = try usage { try mustBeat.map { try MustBeat.parse($0) } }
+    }
+
     func run() throws {
         let reqs = try requires.map { try GateExpression.parse($0) }
         let mb = try mustBeat.map { try MustBeat.parse($0) }
@@ -236,7 +254,7 @@ struct GateSet: ParsableCommand {
 
 func describe(_ reqs: [GateExpression], _ mb: MustBeat?, _ after: String?) -> String {
     var parts = reqs.map(\.description)
-    if let mb { parts.append("must beat current \(mb.metric)" + (mb.margin > 0 ? " by \(formatValue(mb.margin))" : "")) }
+    if let mb { parts.append("must beat current \(mb.metric)" + (mb.margin > 0 ? " by \(JSON.plain(mb.margin))" : "")) }
     if let after { parts.append("after \(after)") }
     return parts.isEmpty ? "none" : parts.joined(separator: "; ")
 }
@@ -294,43 +312,43 @@ struct PromoteCommand: ParsableCommand {
 
     func validate() throws {
         if force && reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--force needs --reason TEXT saying why") }
+        _ = try usage { try requires.map { try GateExpression.parse($0) } }
+        _ = try usage { try mustBeat.map { try MustBeat.parse($0) } }
     }
 
     func run() throws {
         let outcome = try options.open().promote(
             model: name, versionRef: version, env: to, requires: try requires.map { try GateExpression.parse($0) },
             mustBeat: try mustBeat.map { try MustBeat.parse($0) }, reason: reason, actor: resolveActor(actor), dryRun: dryRun, force: force)
-        let summary: String
-        var exit: Int32 = 0
-        switch outcome.result {
-        case .alreadyLive: summary = "\(name) version \(version) is already live in \(to); nothing to do"
-        case .blocked:
-            summary =
-                "gates failed: \(name) version \(version) was NOT promoted to \(to); nothing changed (use --force --reason to override)"
-            exit = 3
-        case .dryRun(let ok):
-            summary = "dry run: \(name) version \(version) \(ok ? "would be promoted" : "would be blocked") in \(to)"
-            exit = ok ? 0 : 3
-        case .promoted:
-            let from = outcome.fromVersion.map { "version \($0)" } ?? "nothing"
-            summary =
-                "promoted \(name) version \(version) to \(to) (replacing \(from))\(outcome.forced ? " — FORCED past failed gates" : "")"
-        }
+        let alias = Store.alias(inVersionRef: version)
         if json {
             printJSON(
                 .object([
-                    ("model", .string(name)), ("version", .string(version)), ("env", .string(to)),
-                    ("result", .string(resultWord(outcome.result))),
+                    ("model", .string(name)), ("version", .int(Int64(outcome.version))), ("alias", alias.map(JSON.string) ?? .null),
+                    ("env", .string(to)), ("result", .string(resultWord(outcome.result))),
                     ("forced", .bool(outcome.forced)), ("from_version", outcome.fromVersion.map { .int(Int64($0)) } ?? .null),
                     ("gates", .array(outcome.gates.map(\.json))),
                 ]))
         } else {
-            for g in outcome.gates { print("\(g.passed ? "PASS" : "FAIL")  \(g.gate)  (\(g.detail))") }
-            print(summary)
+            for g in outcome.gates { print("\(g.passed ? "PASS" : "FAIL")  \(g.gate)  (\(g.summary))") }
         }
-        if exit != 0 {
-            if !json { printError("error: \(summary)") }
-            throw ExitCode(exit)
+        // "tumor version 2 (alias champion)": the number the alias stood for at this moment.
+        let subject = "\(name) version \(outcome.version)" + (alias.map { " (alias \($0))" } ?? "")
+        switch outcome.result {
+        case .alreadyLive:
+            if !json { print("\(subject) is already live in \(to); nothing to do") }
+        case .promoted:
+            let from = outcome.fromVersion.map { "version \($0)" } ?? "nothing"
+            if !json { print("promoted \(subject) to \(to) (replacing \(from))\(outcome.forced ? " — FORCED past failed gates" : "")") }
+        case .dryRun(true):
+            if !json { print("dry run: \(subject) would be promoted to \(to)") }
+        case .dryRun(false):
+            // Failures go to stderr once, after the gate table (printError flushes stdout first).
+            printError("dry run: \(subject) would be blocked in \(to); nothing changed")
+            throw ExitCode(3)
+        case .blocked:
+            printError("error: gates failed: \(subject) was NOT promoted to \(to); nothing changed (use --force --reason to override)")
+            throw ExitCode(3)
         }
     }
 
@@ -375,6 +393,8 @@ struct DeploymentsCommand: ParsableCommand {
     @Option(help: "What was live at this time (ISO-8601 or epoch ms).") var at: String?
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws { _ = try usage { try at.map { try TimeParser.parse($0) } } }
+
     func run() throws {
         let store = try options.open()
         if let env {
@@ -399,7 +419,10 @@ struct DeploymentsCommand: ParsableCommand {
                         }))
                 return
             }
-            if live.isEmpty { print("nothing was live at \(formatTime(t))") }
+            if live.isEmpty {
+                print("nothing was live at \(formatTime(t))\(model.map { " for \($0)" } ?? "")\(env.map { " in \($0)" } ?? "")")
+                return
+            }
             print(
                 table(["MODEL", "ENV", "VERSION", "SINCE"], live.map { [$0.model, $0.env, "v\($0.version)", formatTime($0.startedAt)] }))
             return

@@ -39,6 +39,16 @@ struct ReportCommand: ParsableCommand {
         let ranges = [weekly, week != nil, since != nil || until != nil].filter { $0 }.count
         if ranges > 1 { throw ValidationError("use one of --weekly, --week, or --since/--until") }
         if (since == nil) != (until == nil) { throw ValidationError("--since and --until go together") }
+        // Values checkable without the database are usage errors (exit 2), not bad data.
+        let calendar = try usage { try ReportCalendar(zone: tz) }
+        if let week { _ = try usage { try calendar.period(week: week) } }
+        for (flag, value) in [("--since", since), ("--until", until), ("--now", now)] {
+            guard let value else { continue }
+            do { _ = try TimeParser.parse(value) } catch let e as TrackerError { throw ValidationError("\(flag): \(e.message)") }
+        }
+        if let since, let until, let s = try? TimeParser.parse(since), let u = try? TimeParser.parse(until), s >= u {
+            throw ValidationError("--since must be before --until")
+        }
     }
 
     func run() throws {

@@ -25,6 +25,37 @@ func parsePairs(_ items: [String], _ what: String) throws -> [KeyValue] {
     }
 }
 
+/// The experiment named `name`, created on first use (as MLflow does) — saying so on stderr,
+/// so a typo does not go unnoticed.
+func ensureExperiment(_ store: Store, _ name: String) throws -> Experiment {
+    let (experiment, created) = try store.ensureExperiment(named: name)
+    if created { printError("created experiment '\(name)'") }
+    return experiment
+}
+
+/// The full id of the run `given` names (a full id or a unique prefix of at least 6 characters).
+func resolveRun(_ store: Store, _ given: String) throws -> String {
+    try store.resolveRunID(given)
+}
+
+/// A number for people: 4 significant digits (`--json` keeps full precision).
+func human(_ v: Double) -> String { ReportFormat.value(v) }
+
+/// How `run end` may end a run.
+enum EndStatus: String, ExpressibleByArgument, CaseIterable {
+    case finished = "FINISHED"
+    case failed = "FAILED"
+    case killed = "KILLED"
+
+    var runStatus: RunStatus {
+        switch self {
+        case .finished: return .finished
+        case .failed: return .failed
+        case .killed: return .killed
+        }
+    }
+}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Start, end, show, list and wrap runs.",
@@ -40,9 +71,11 @@ struct RunStart: ParsableCommand {
     @Option(help: "Run name (default: a generated one).") var name = ""
     @Option(name: .customLong("tag"), help: "A tag, key=value (repeatable).") var tags: [String] = []
 
+    func validate() throws { _ = try parsePairs(tags, "tag") }
+
     func run() throws {
         let store = try options.open()
-        let exp = try store.ensureExperiment(name: experiment)
+        let exp = try ensureExperiment(store, experiment)
         let info = try store.createRun(experimentID: exp.id, name: name, tags: try parsePairs(tags, "tag"))
         print(info.runID)
     }
@@ -52,16 +85,12 @@ struct RunEnd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "end", abstract: "End a run.", discussion: "Example: tracker run end 4f2c… --status FAILED")
     @OptionGroup var options: DBOptions
-    @Argument(help: "Run id.") var runID: String
-    @Option(help: "FINISHED, FAILED or KILLED.") var status = "FINISHED"
-
-    func validate() throws {
-        let s = try RunStatus(parsing: status)
-        if s == .running || s == .scheduled { throw ValidationError("--status must be FINISHED, FAILED or KILLED") }
-    }
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
+    @Option(help: "How the run ended.") var status: EndStatus = .finished
 
     func run() throws {
-        let info = try options.open().updateRun(runID: runID, status: try RunStatus(parsing: status))
+        let store = try options.open()
+        let info = try store.updateRun(runID: try resolveRun(store, runID), status: status.runStatus)
         print("\(info.runID) \(info.status.rawValue)")
     }
 }
@@ -71,12 +100,12 @@ struct RunShow: ParsableCommand {
         commandName: "show", abstract: "Show a run: info, params, tags, latest metrics, artifacts.",
         discussion: "Example: tracker run show 4f2c… --json")
     @OptionGroup var options: DBOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         let store = try options.open()
-        let r = try store.run(id: runID)
+        let r = try store.run(id: try resolveRun(store, runID))
         if json {
             printJSON(r.json)
             return
@@ -100,7 +129,7 @@ struct RunShow: ParsableCommand {
             print(
                 table(
                     ["KEY", "VALUE", "STEP", "TIME"],
-                    r.metrics.map { [$0.key, formatValue($0.value), String($0.step), formatTime($0.time)] }
+                    r.metrics.map { [$0.key, human($0.value), String($0.step), formatTime($0.time)] }
                 )
                 .split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
@@ -135,6 +164,8 @@ struct RunList: ParsableCommand {
 
     func validate() throws {
         if limit < 1 || limit > 50_000 { throw ValidationError("--limit must be between 1 and 50000") }
+        _ = try usage { try RunFilter.parse(filter) }
+        _ = try usage { try orderBy.map { try RunOrder.parse($0) } }
     }
 
     func run() throws {
@@ -164,7 +195,7 @@ struct RunList: ParsableCommand {
         let rows = runs.map { r -> [String] in
             let dur = r.info.endTime.map { formatDuration($0 - r.info.startTime) } ?? "-"
             return [r.info.runID, r.info.name, r.info.status.rawValue, formatTime(r.info.startTime), dur]
-                + keys.map { k in r.metrics.first { $0.key == k }.map { formatValue($0.value) } ?? "-" }
+                + keys.map { k in r.metrics.first { $0.key == k }.map { human($0.value) } ?? "-" }
         }
         print(table(["RUN ID", "NAME", "STATUS", "STARTED", "DURATION"] + keys.map { $0.uppercased() }, rows))
     }
@@ -181,22 +212,28 @@ struct LogParam: ParsableCommand {
         commandName: "param", abstract: "Log a param (its value cannot change once set).",
         discussion: "Example: tracker log param RUN_ID lr 0.01")
     @OptionGroup var options: DBOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
     @Argument(help: "Key.") var key: String
     @Argument(help: "Value.") var value: String
 
-    func run() throws { try options.open().log(runID: runID, LogBatch(params: [KeyValue(key, value)])) }
+    func run() throws {
+        let store = try options.open()
+        try store.log(runID: try resolveRun(store, runID), LogBatch(params: [KeyValue(key, value)]))
+    }
 }
 
 struct LogTag: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag", abstract: "Set a tag on a run.", discussion: "Example: tracker log tag RUN_ID team growth")
     @OptionGroup var options: DBOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
     @Argument(help: "Key.") var key: String
     @Argument(help: "Value.") var value: String
 
-    func run() throws { try options.open().log(runID: runID, LogBatch(tags: [KeyValue(key, value)])) }
+    func run() throws {
+        let store = try options.open()
+        try store.log(runID: try resolveRun(store, runID), LogBatch(tags: [KeyValue(key, value)]))
+    }
 }
 
 struct LogMetric: ParsableCommand {
@@ -204,7 +241,7 @@ struct LogMetric: ParsableCommand {
         commandName: "metric", abstract: "Log a metric value (NaN, Infinity and -Infinity are kept).",
         discussion: "Example: tracker log metric RUN_ID loss 0.31 --step 10")
     @OptionGroup var options: DBOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
     @Argument(help: "Key.") var key: String
     // Captured this way so negative values (-0.5, -Infinity) are not taken for options.
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Value: a number, NaN, Infinity or -Infinity.", valueName: "value"))
@@ -216,14 +253,17 @@ struct LogMetric: ParsableCommand {
 
     func validate() throws {
         if values.count != 1 { throw ValidationError("give exactly one metric value, e.g. tracker log metric RUN_ID loss 0.31") }
+        if number == nil { throw ValidationError("metric value '\(value)' is not a number; use a number, NaN, Infinity or -Infinity") }
+        _ = try usage { try time.map { try TimeParser.parse($0) } }
     }
 
+    var number: Double? { JSON.string(value).doubleValue ?? Double(value) }
+
     func run() throws {
-        guard let v = JSON.string(value).doubleValue ?? Double(value) else {
-            throw TrackerError.invalid("metric value '\(value)' is not a number; use a number, NaN, Infinity or -Infinity")
-        }
         let t = try time.map { try TimeParser.parse($0) } ?? TimeParser.nowMillis()
-        try options.open().log(runID: runID, LogBatch(metrics: [MetricPoint(key: key, value: v, step: step, time: t)]))
+        let store = try options.open()
+        let point = MetricPoint(key: key, value: number!, step: step, time: t)
+        try store.log(runID: try resolveRun(store, runID), LogBatch(metrics: [point]))
     }
 }
 
@@ -233,12 +273,13 @@ struct LogArtifact: ParsableCommand {
         discussion: "Example: tracker log artifact RUN_ID model.pkl --as model/model.pkl")
     @OptionGroup var options: DBOptions
     @OptionGroup var artifactOptions: ArtifactOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
     @Argument(help: "File or folder.") var path: String
     @Option(name: .customLong("as"), help: "Path inside the run (default: the file's name).") var name: String?
 
     func run() throws {
         let store = try options.open()
+        let runID = try resolveRun(store, self.runID)
         _ = try store.run(id: runID)  // fail before copying anything
         let records = try artifactOptions.store(for: options).put(fileAt: URL(fileURLWithPath: path), as: name)
         try store.log(runID: runID, LogBatch(artifacts: records))
@@ -256,29 +297,57 @@ struct MetricHistory: ParsableCommand {
         commandName: "history", abstract: "Print every (step, time, value) of a metric.",
         discussion: "Example: tracker metric history RUN_ID loss")
     @OptionGroup var options: DBOptions
-    @Argument(help: "Run id.") var runID: String
+    @Argument(help: "Run id (or a unique prefix of at least 6 characters).") var runID: String
     @Argument(help: "Metric key.") var key: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let points = try options.open().metricHistory(runID: runID, key: key)
-        var out = ""
-        if json {
-            out = JSON.array(points.map(\.json)).serialized(pretty: false) + "\n"
-        } else {
-            out.reserveCapacity(points.count * 40)
-            out += "STEP\tTIME\tVALUE\n"
-            for p in points {
-                out += String(p.step)
-                out += "\t"
-                out += String(p.time)
-                out += "\t"
-                // Full precision, shortest form that reads back the same double.
-                out += p.value.isFinite ? p.value.description : formatValue(p.value)
-                out += "\n"
-            }
-        }
+        let store = try options.open()
+        let points = try store.metricHistory(runID: try resolveRun(store, runID), key: key)
+        let out = json ? JSON.array(points.map(\.json)).serialized(pretty: false) + "\n" : Self.table(points)
         FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    /// STEP, TIME (ISO-8601), VALUE in aligned columns, like every other listing. Values keep full
+    /// precision (the shortest form that reads back the same double): this is the raw history.
+    static func table(_ points: [MetricPoint]) -> String {
+        let steps = points.map { String($0.step) }
+        var iso = FastISOTime()
+        let times = points.map { iso.format($0.time) }
+        let stepWidth = steps.reduce(4) { max($0, $1.utf8.count) }
+        let timeWidth = times.reduce(4) { max($0, $1.utf8.count) }
+        func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: width - s.utf8.count + 2) }
+        var out = pad("STEP", stepWidth) + pad("TIME", timeWidth) + "VALUE\n"
+        out.reserveCapacity(points.count * (stepWidth + timeWidth + 24))
+        for (i, p) in points.enumerated() {
+            out += pad(steps[i], stepWidth)
+            out += pad(times[i], timeWidth)
+            out += p.value.isFinite ? p.value.description : human(p.value)
+            out += "\n"
+        }
+        return out
+    }
+}
+
+/// `TimeParser.format` for long histories: the same text, without `String(format:)` per point
+/// (100k points took most of a second). The date part is cached per day.
+struct FastISOTime {
+    private var day = Int64.min
+    private var datePart = ""
+    private static let twoDigits = (0..<100).map { $0 < 10 ? "0\($0)" : "\($0)" }
+
+    mutating func format(_ ms: Int64) -> String {
+        let d = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        if d != day {
+            day = d
+            datePart = TimeParser.formatDate(d * 86_400_000) + "T"
+        }
+        let rem = Int(ms - d * 86_400_000)
+        let two = FastISOTime.twoDigits
+        var s = datePart + two[rem / 3_600_000] + ":" + two[rem / 60_000 % 60] + ":" + two[rem / 1000 % 60]
+        let milli = rem % 1000
+        if milli != 0 { s += "." + two[milli / 10] + String(milli % 10) }
+        return s + "Z"
     }
 }
 
@@ -304,6 +373,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
+        let runID = try self.runID.map { try resolveRun(store, $0) }
         if let runID { _ = try store.run(id: runID) }
         let fd: Int32
         let base: URL
@@ -329,6 +399,7 @@ struct IngestCommand: ParsableCommand {
             throw error
         }
         for r in summary.runsStarted { print("run \(r)") }
+        for e in summary.experimentsCreated { printError("created experiment '\(e)'") }
         printError("stored \(summary.stored) events in \(summary.batches) batches")
     }
 }

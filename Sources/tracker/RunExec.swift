@@ -23,15 +23,20 @@ struct RunExec: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.") var command: [String] = []
 
     func validate() throws {
+        // The passthrough argument captures everything, tracker's own --help included: before
+        // `--` (or as the first word) it asks for this help, not for the command's.
+        let ours = command.contains("--") ? command.prefix { $0 != "--" } : command.prefix(1)
+        if ours.contains(where: { $0 == "--help" || $0 == "-h" }) { throw CleanExit.helpRequest(self) }
         if command.first == "--" && command.count == 1 || command.isEmpty {
             throw ValidationError("give the command to run after --, e.g. tracker run exec -- python train.py")
         }
+        _ = try parsePairs(tags, "tag")
     }
 
     func run() throws {
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         let store = try options.open()
-        let exp = try store.ensureExperiment(name: experiment)
+        let exp = try ensureExperiment(store, experiment)
         let cwd = FileManager.default.currentDirectoryPath
         var runTags = try parsePairs(tags, "tag")
         let commandLine = argv.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
@@ -122,6 +127,7 @@ struct RunExec: ParsableCommand {
         }
         try store.log(runID: info.runID, LogBatch(tags: endTags))
         try store.updateRun(runID: info.runID, status: status)
+        for e in ingester.summary.experimentsCreated { printError("created experiment '\(e)'") }
         printError("tracker: run \(info.runID) \(status.rawValue) (\(ingester.summary.stored) events)")
         throw ExitCode(signaled ? 128 + code : code)
     }

@@ -20,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one and prints it).") var port = 5000
     @Option(help: "Bearer token required on every request (default $TRACKER_TOKEN).") var token: String?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(name: .customLong("log-level"), help: "How much to log.") var logLevel: LogLevel = .info
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between WAL checkpoints into the database file.")
+    var checkpointInterval = 60
 
     var effectiveToken: String? {
         if let token, !token.isEmpty { return token }
@@ -32,8 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
         if !isLoopback(host) && effectiveToken == nil {
             throw ValidationError("binding to \(host) exposes the server beyond this machine; give --token TOKEN (or set $TRACKER_TOKEN)")
         }
-        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
         if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
+        if checkpointInterval < 1 { throw ValidationError("--checkpoint-interval must be at least 1 second") }
     }
 
     func run() async throws {
@@ -41,16 +43,39 @@ struct ServeCommand: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.token = effectiveToken
+        config.checkpointInterval = .seconds(checkpointInterval)
         let store = try Store.open(path: options.path, readers: config.readers)
         let artifacts = artifactOptions.store(for: options)
         var logger = Logger(label: "tracker")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel.level
         let host = self.host
         let dbPath = absolutePath(store.path)
         let app = buildApplication(store: store, artifacts: artifacts, configuration: config, logger: logger) { port in
             print("tracker serve: listening on http://\(host):\(port) (database \(dbPath), artifacts \(artifacts.root.path))")
             fflush(nil)
         }
-        try await app.runService()
+        let checkpoints = Task { [config, logger] in
+            await checkpointPeriodically(store: store, every: config.checkpointInterval, logger: logger)
+        }
+        let result: Result<Void, Error>
+        do {
+            try await app.runService()
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        // After in-flight requests finished: stop checkpointing, then close the connections,
+        // which checkpoints the rest of the WAL into the file and removes it.
+        checkpoints.cancel()
+        await checkpoints.value
+        store.close()
+        try result.get()
     }
+}
+
+/// `--log-level`: swift-log's levels, by name.
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
 }

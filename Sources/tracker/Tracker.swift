@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TrackerCore
 import TrackerReport
 import TrackerStore
@@ -42,14 +43,38 @@ struct DBOptions: ParsableArguments {
         return resolve(nil)
     }
 
-    /// Opens the store for ordinary use (creates a fresh database on first use).
+    /// Opens the store for ordinary use (creates a fresh database on first use). `Main` closes
+    /// it when the command ends.
     func open(_ mode: Store.OpenMode = .use) throws -> Store {
-        try Store.open(path: path, mode: mode)
+        OpenStores.keep(try Store.open(path: path, mode: mode))
     }
 }
 
-/// Writes a line to standard error.
+/// Every store a command opened, closed by `Main` before the process exits: closing the last
+/// connection makes SQLite checkpoint the WAL, so the `.db` file alone holds the data (a `cp`
+/// of it is a complete database).
+enum OpenStores {
+    private static let stores = Mutex<[Store]>([])
+
+    /// Remembers `store` for `closeAll()` and returns it.
+    static func keep(_ store: Store) -> Store {
+        stores.withLock { $0.append(store) }
+        return store
+    }
+
+    /// Closes every store opened so far.
+    static func closeAll() {
+        for store in stores.withLock({ s in
+            defer { s = [] }
+            return s
+        }) { store.close() }
+    }
+}
+
+/// Writes a line to standard error, after what is already printed to standard output (so a
+/// message follows the table it is about, even when both are piped).
 func printError(_ message: String) {
+    fflush(nil)
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
@@ -58,38 +83,66 @@ func printError(_ message: String) {
 @main
 enum Main {
     static func main() async {
+        let status = await runCommand()
+        // Close before exiting: the last connection's close checkpoints the WAL into the file.
+        OpenStores.closeAll()
+        fflush(nil)
+        exit(status)
+    }
+
+    /// Parses and runs the command; prints what went wrong and returns the exit status.
+    static func runCommand() async -> Int32 {
+        var parsed: ParsableCommand.Type?
         do {
             var command = try Tracker.parseAsRoot()
+            parsed = type(of: command)
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
                 try command.run()
             }
-            fflush(nil)
+            return 0
         } catch let error as TrackerError {
             fflush(nil)
             printError("error: \(error.message)")
-            exit(error.exitCode)
+            return error.exitCode
         } catch let error as ExitCode {
+            return error.rawValue
+        } catch let error as ValidationError where parsed != nil {
+            // A usage problem found in run(): the same message and usage as validate() gives.
             fflush(nil)
-            exit(error.rawValue)
+            printError(usageMessage(error.message, command: parsed!))
+            return 2
         } catch {
             fflush(nil)
             let code = Tracker.exitCode(for: error)
             if code == .success {
                 print(Tracker.fullMessage(for: error))
-                exit(0)
+                return 0
             }
             if let described = Store.describe(error, path: DBOptions.pathFromArguments()) as? TrackerError {
                 printError("error: \(described.message)")
-                exit(1)
+                return 1
             }
             printError(Tracker.fullMessage(for: error))
             // ArgumentParser uses 64 (EX_USAGE) for usage errors; tracker documents 2.
-            exit(code == .validationFailure ? 2 : code.rawValue)
+            return code == .validationFailure ? 2 : code.rawValue
         }
+    }
+
+    /// `Error: …`, the subcommand's usage line and where its help is, as ArgumentParser prints them.
+    static func usageMessage(_ message: String, command: ParsableCommand.Type) -> String {
+        let usage = Tracker.usageString(for: command)
+        let name = usage.split(separator: " ").prefix { !$0.hasPrefix("<") && !$0.hasPrefix("[") && !$0.hasPrefix("-") }
+        return "Error: \(message)\nUsage: \(usage)\n  See '\(name.joined(separator: " ")) --help' for more information."
     }
 }
 
 /// Formats stored UTC milliseconds for tables.
 func formatTime(_ ms: Int64) -> String { TimeParser.format(ms) }
+
+/// Runs `parse` on a command-line value and turns a bad-value error into a usage error, so
+/// `validate()` rejects it with exit 2 and the subcommand's usage.
+func usage<T>(_ parse: () throws -> T) throws -> T {
+    do { return try parse() } catch let e as TrackerError { throw ValidationError(e.message) }
+}

@@ -39,11 +39,13 @@ import TrackerCore
         let objects = tmp.url.appendingPathComponent("tracker-artifacts/objects")
         #expect(FileManager.default.fileExists(atPath: objects.path))
 
+        // Aligned columns with ISO times, like every listing (issue 12 item 17; was tab-separated epoch ms).
         let history = try ok(["metric", "history", run, "loss"] + db)
-        #expect(
-            history.split(separator: "\n").map(String.init) == [
-                "STEP\tTIME\tVALUE", "1\t\(history.split(separator: "\n")[1].split(separator: "\t")[1])\t0.5", "2\t1795168800000\t0.25",
-            ])
+        let cells = history.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(cells.count == 3)
+        #expect(cells.first == ["STEP", "TIME", "VALUE"])
+        #expect(cells.dropFirst().first?.first == "1" && cells.dropFirst().first?.last == "0.5")
+        #expect(cells.last == ["2", TimeParser.format(1_795_168_800_000), "0.25"])
 
         let list = try JSON.parse(try ok(["experiment", "list", "--json"] + db))
         #expect(list.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Default", "churn"])
@@ -70,7 +72,8 @@ import TrackerCore
         let missing = try tracker(["log", "metric", "0123456789abcdef0123456789abcdef", "loss", "1", "--db", tmp.db])
         #expect(missing.status == 1 && missing.stderr.contains("not found") && missing.stderr.contains("tracker run list"))
         let nan = try tracker(["log", "metric", run, "loss", "abc", "--db", tmp.db])
-        #expect(nan.status == 1 && nan.stderr.contains("not a number"))
+        // An argument that is not a number is a usage error (exit 2, issue 12 item 12).
+        #expect(nan.status == 2 && nan.stderr.contains("not a number") && nan.stderr.contains("Usage: tracker log metric"))
     }
 
     @Test func ingestWithRunStartAndEnd() throws {
