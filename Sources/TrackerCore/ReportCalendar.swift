@@ -25,10 +25,11 @@ public struct ReportCalendar: Sendable {
     /// Monday 00:00 (local) of ISO week `2026-W47`, and the next Monday.
     public func week(_ label: String) throws -> (since: Int64, until: Int64) {
         let parts = label.uppercased().split(separator: "-")
-        guard parts.count == 2, let year = Int(parts[0]), parts[1].hasPrefix("W"), let week = Int(parts[1].dropFirst()),
-            (1...53).contains(week)
-        else {
+        guard parts.count == 2, let year = Int(parts[0]), parts[1].hasPrefix("W"), let week = Int(parts[1].dropFirst()) else {
             throw TrackerError.invalid("week '\(label)' must look like 2026-W47")
+        }
+        guard (1...53).contains(week) else {
+            throw TrackerError.invalid("week '\(label)': ISO weeks are numbered 1 to 52 or 53; \(week) is out of range")
         }
         var comps = DateComponents()
         comps.yearForWeekOfYear = year
