@@ -78,13 +78,13 @@ public enum HTMLRenderer {
             for x in m.metrics {
                 let cls = x.verdict == .notEnoughEvidence ? "" : " class=\"\(x.verdict.rawValue)\""
                 o +=
-                    "<tr><td>\(esc(x.metric))</td><td class=\"n\">\(ReportFormat.optional(x.offline))</td><td class=\"n\">\(ReportFormat.value(x.live.value))</td>"
+                    "<tr><td>\(esc(x.metric))</td><td class=\"n\">\(x.text(x.offline))</td><td class=\"n\">\(x.text(x.live.value))</td>"
                 o +=
-                    "<td>\(ReportFormat.interval(x.live.interval))</td><td class=\"n\">\(grouped(x.live.n))</td><td class=\"n\">\(ReportFormat.signed(x.gap))</td>"
+                    "<td>\(x.intervalText)</td><td class=\"n\">\(grouped(x.live.n))</td><td class=\"n\">\(ReportFormat.signed(x.gap))</td>"
                 o +=
                     "<td class=\"n\">\(ReportFormat.percent(x.relativeGap, signed: true))</td><td\(cls)>\(x.verdict.rawValue)</td><td class=\"n\">\(ReportFormat.signed(x.change))</td></tr>\n"
             }
-            o += "</table></div>\n"
+            o += "</table></div>\n<p class=\"legend\">Directions and intervals: \(esc(m.metrics.map(\.methodNote).joined(separator: "; "))).</p>\n"
             if let cov = m.coverage {
                 o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n"
             }
