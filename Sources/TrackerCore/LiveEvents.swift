@@ -11,11 +11,17 @@ public struct LiveWindowInput: Sendable, Equatable {
     public var n: Int64
     public var sum: Double
     public var sumSq: Double
+    /// Σ(x − mean)², kept apart from Σx² so variances do not cancel away (see `Moments`).
+    public var m2: Double
 
-    public init(model: String, env: String, metric: String, version: Int?, start: Int64, end: Int64, n: Int64, sum: Double, sumSq: Double) {
+    public init(
+        model: String, env: String, metric: String, version: Int?, start: Int64, end: Int64, n: Int64, sum: Double, sumSq: Double,
+        m2: Double? = nil
+    ) {
         (self.model, self.env, self.metric, self.version, self.start, self.end, self.n, self.sum, self.sumSq) = (
             model, env, metric, version, start, end, n, sum, sumSq
         )
+        self.m2 = m2 ?? (n > 0 ? max(0, sumSq - sum * sum / Double(n)) : 0)
     }
 
     /// Builds sufficient statistics from a mean, a count and either a (sample) standard
@@ -26,29 +32,32 @@ public struct LiveWindowInput: Sendable, Equatable {
         sumSq: Double?
     ) throws -> LiveWindowInput {
         guard mean.isFinite else { throw TrackerError.invalid("value must be a finite number (NaN and infinities are refused)") }
-        guard count >= 0 else { throw TrackerError.invalid("count must be 0 or more") }
+        guard count >= 1 else { throw TrackerError.invalid("count must be ≥ 1 (got \(count))") }
         if end < start { throw TrackerError.invalid("window end is before its start") }
         try Limits.validateKey(metric, "metric")
         let n = Double(count)
         let sum = mean * n
         var sq: Double
+        var m2: Double
         if let std {
             guard std.isFinite, std >= 0 else { throw TrackerError.invalid("std must be a finite number ≥ 0") }
             if std > 0 && count < 2 { throw TrackerError.invalid("std needs a count of at least 2") }
-            sq = (n - 1) * std * std + n * mean * mean
-            if count < 2 { sq = n * mean * mean }
+            m2 = count < 2 ? 0 : (n - 1) * std * std
+            sq = m2 + n * mean * mean
         } else if let sumSq {
             guard sumSq.isFinite, sumSq >= 0 else { throw TrackerError.invalid("sum_sq must be a finite number ≥ 0") }
             sq = sumSq
+            m2 = max(0, sumSq - sum * mean)
         } else if mean >= 0 && mean <= 1 {
             sq = sum
+            m2 = n * mean * (1 - mean)
         } else {
             throw TrackerError.invalid(
                 "metric '\(metric)' has mean \(mean), which is not a proportion: give std (or sum_sq) so a confidence interval can be computed"
             )
         }
         return LiveWindowInput(
-            model: model, env: env, metric: metric, version: version, start: start, end: end, n: count, sum: sum, sumSq: sq)
+            model: model, env: env, metric: metric, version: version, start: start, end: end, n: count, sum: sum, sumSq: sq, m2: m2)
     }
 }
 

@@ -96,19 +96,37 @@ public struct ReportMetric: Sendable, Equatable {
     public var previous: LiveEstimate?
     /// One point per day with data (nil where a day had none).
     public var daily: [LiveEstimate?]
+    /// Where the direction came from (name rules or the model's configuration).
+    public var directionSource: DirectionSource
+    /// Significant digits that show why the verdict is what it is (`VerdictDigits`).
+    public var digits: Int
 
     public init(
         metric: String, offline: Double?, live: LiveEstimate, gap: Double?, relativeGap: Double?, direction: MetricDirection,
         verdict: Verdict,
-        previous: LiveEstimate?, daily: [LiveEstimate?]
+        previous: LiveEstimate?, daily: [LiveEstimate?], directionSource: DirectionSource = .name, digits: Int = 4
     ) {
         (self.metric, self.offline, self.live, self.gap, self.relativeGap, self.direction, self.verdict, self.previous, self.daily) = (
             metric, offline, live, gap, relativeGap, direction, verdict, previous, daily
         )
+        (self.directionSource, self.digits) = (directionSource, digits)
     }
 
     /// Live this period minus live last period.
     public var change: Double? { previous.map { live.value - $0.value } }
+
+    /// A value of this row with the row's significant digits ("–" when absent).
+    public func text(_ v: Double?) -> String { v.map { VerdictDigits.format($0, digits: digits) } ?? "–" }
+
+    /// The live interval with the row's significant digits.
+    public var intervalText: String { VerdictDigits.interval(live.interval, digits: digits) }
+
+    /// "accuracy: higher is better (from the name), 95% CI by wilson".
+    public var methodNote: String {
+        let from = directionSource == .name ? "from the name" : directionSource.rawValue
+        let method = live.interval.method == "none" ? "no interval" : "95% CI by \(live.interval.method)"
+        return "\(metric): \(direction.rawValue) is better (\(from)), \(method)"
+    }
 }
 
 /// A promotion, forced promotion or rollback.

@@ -83,7 +83,7 @@ public enum HTMLRenderer {
             o += "<table class=\"metrics\">\n<tr class=\"head\">"
             o += metricColumns.map { "<th>\($0.1)</th>" }.joined() + "</tr>\n"
             for x in m.metrics { o += metricRow(x) }
-            o += "</table>\n"
+            o += "</table>\n<p class=\"legend\">Directions and intervals: \(esc(m.metrics.map(\.methodNote).joined(separator: "; "))).</p>\n"
             if let cov = m.coverage {
                 o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n"
             }
@@ -141,7 +141,7 @@ public enum HTMLRenderer {
 
     static func metricRow(_ x: ReportMetric) -> String {
         let cells = [
-            esc(x.metric), ReportFormat.optional(x.offline), ReportFormat.value(x.live.value), ReportFormat.interval(x.live.interval),
+            esc(x.metric), x.text(x.offline), x.text(x.live.value), x.intervalText,
             grouped(x.live.n), ReportFormat.signed(x.gap), ReportFormat.percent(x.relativeGap, signed: true),
             "<span class=\"\(x.verdict == .notEnoughEvidence ? "none" : x.verdict.rawValue)\">\(x.verdict.rawValue)</span>",
             ReportFormat.signed(x.change),

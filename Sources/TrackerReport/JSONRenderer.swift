@@ -77,6 +77,8 @@ public enum JSONRenderer {
                                             ("metric", .string(x.metric)), ("offline", num(x.offline)), ("live", estimate(x.live)),
                                             ("gap", num(x.gap)),
                                             ("relative_gap", num(x.relativeGap)), ("direction", .string(x.direction.rawValue)),
+                                            ("direction_source", .string(x.directionSource.rawValue)),
+                                            ("method", .string(x.live.interval.method)),
                                             ("verdict", .string(x.verdict.rawValue)),
                                             ("previous", estimate(x.previous)), ("change", num(x.change)),
                                             ("daily", daily(x, r.period)),

@@ -36,9 +36,9 @@ public enum MarkdownRenderer {
                 for x in m.metrics {
                     let verdict = x.verdict == .worse ? "**worse**" : x.verdict.rawValue
                     o +=
-                        "| \(x.metric) | \(ReportFormat.optional(x.offline)) | \(ReportFormat.value(x.live.value)) | \(ReportFormat.interval(x.live.interval)) | \(grouped(x.live.n)) | \(ReportFormat.signed(x.gap)) | \(ReportFormat.percent(x.relativeGap, signed: true)) | \(verdict) | \(ReportFormat.signed(x.change)) |\n"
+                        "| \(x.metric) | \(x.text(x.offline)) | \(x.text(x.live.value)) | \(x.intervalText) | \(grouped(x.live.n)) | \(ReportFormat.signed(x.gap)) | \(ReportFormat.percent(x.relativeGap, signed: true)) | \(verdict) | \(ReportFormat.signed(x.change)) |\n"
                 }
-                o += "\n"
+                o += "\n" + "Directions and intervals: \(m.metrics.map(\.methodNote).joined(separator: "; ")).\n\n"
                 if let c = m.coverage {
                     o += "Label coverage: \(ReportFormat.percent(c)) of \(grouped(m.predictions)) predictions.\n\n"
                 }

@@ -50,75 +50,85 @@ extension Store {
     }
 
     /// Writes one batch of live events atomically. Throws (writing nothing) on the first
-    /// event that cannot be stored, with `lines[i]` naming its line.
-    public func writeLive(_ events: [LiveEvent], lines: [Int], source: String) throws -> LiveIngestSummary {
+    /// event that cannot be stored, with `source:lines[i]:` naming its line (no prefix when
+    /// `source` is nil: the command line is not a file).
+    public func writeLive(_ events: [LiveEvent], lines: [Int], source: String?) throws -> LiveIngestSummary {
         try db.write { c in
             var s = LiveIngestSummary()
-            var models: [String: Int64] = [:]
+            var models: [String: (id: Int64, positive: String)] = [:]
             var attributions: [String: Attribution] = [:]
-            func modelID(_ name: String, _ line: Int) throws -> Int64 {
-                if let id = models[name] { return id }
+            func at(_ line: Int) -> String { source.map { "\($0):\(line): " } ?? "" }
+            func model(_ name: String, _ line: Int) throws -> (id: Int64, positive: String) {
+                if let m = models[name] { return m }
                 guard let id = try c.queryOne("SELECT id FROM registered_models WHERE name = ?", [.text(name)], { $0.int64(0) }) else {
                     let e = try Store.modelNotFound(c, name)
-                    throw TrackerError.invalid("\(source):\(line): \(e.message); register it first (tracker model register \(name))")
+                    throw TrackerError.invalid("\(at(line))\(e.message); register it first (tracker model register \(name))")
                 }
-                models[name] = id
-                return id
+                let positive =
+                    try c.queryOne("SELECT positive_label FROM live_settings WHERE model_id = ?", [.integer(id)]) { $0.string(0) } ?? "1"
+                models[name] = (id, positive)
+                return (id, positive)
             }
             func attributed(_ mid: Int64, _ env: String, _ t: Int64) throws -> Int? {
                 let key = "\(mid)/\(env)"
                 if attributions[key] == nil { attributions[key] = try Store.attribution(c, modelID: mid, env: env) }
                 return attributions[key]!.version(at: t)
             }
+            // A named version must exist, for windows and predictions alike.
+            func check(_ mid: Int64, _ model: String, _ v: Int?, _ line: Int) throws {
+                guard let v else { return }
+                guard
+                    try c.queryOne(
+                        "SELECT 1 FROM model_versions WHERE model_id = ? AND version = ?", [.integer(mid), .integer(Int64(v))], { _ in true })
+                        != nil
+                else { throw TrackerError.invalid("\(at(line))model '\(model)' has no version \(v); list them with 'tracker model show \(model)'") }
+            }
             let now = TimeParser.nowMillis()
-            for (event, line) in zip(events, lines) {
+            func write(_ event: LiveEvent, _ line: Int) throws {
                 switch event {
                 case .window(let w):
-                    let mid = try modelID(w.model, line)
-                    if let v = w.version {
-                        guard
-                            try c.queryOne(
-                                "SELECT 1 FROM model_versions WHERE model_id = ? AND version = ?", [.integer(mid), .integer(Int64(v))],
-                                { _ in true }) != nil
-                        else { throw TrackerError.invalid("\(source):\(line): model '\(w.model)' has no version \(v)") }
-                    }
+                    let mid = try model(w.model, line).id
+                    try check(mid, w.model, w.version, line)
                     let version = try w.version ?? attributed(mid, w.env, w.start)
                     if version == nil { s.unattributed += 1 }
+                    // The identity uses the version the window counts for (0 = unattributed), so a
+                    // resend naming the attributed version replaces instead of adding.
+                    let identity = Int64(version ?? 0)
                     let existed =
                         try c.queryOne(
                             "SELECT 1 FROM live_windows WHERE model_id = ? AND env = ? AND given_version = ? AND metric = ? AND start_time = ? AND end_time = ?",
-                            [
-                                .integer(mid), .text(w.env), .integer(Int64(w.version ?? 0)), .text(w.metric), .integer(w.start),
-                                .integer(w.end),
-                            ], { _ in true }) != nil
+                            [.integer(mid), .text(w.env), .integer(identity), .text(w.metric), .integer(w.start), .integer(w.end)],
+                            { _ in true }) != nil
                     try c.run(
                         """
-                        INSERT INTO live_windows (model_id, env, given_version, version, metric, start_time, end_time, n, sum, sum_sq, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO live_windows (model_id, env, given_version, version, metric, start_time, end_time, n, sum, sum_sq, m2, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (model_id, env, given_version, metric, start_time, end_time)
-                        DO UPDATE SET version = excluded.version, n = excluded.n, sum = excluded.sum, sum_sq = excluded.sum_sq, received_at = excluded.received_at
+                        DO UPDATE SET version = excluded.version, n = excluded.n, sum = excluded.sum, sum_sq = excluded.sum_sq, m2 = excluded.m2,
+                            received_at = excluded.received_at
                         """,
                         [
-                            .integer(mid), .text(w.env), .integer(Int64(w.version ?? 0)), version.map { .integer(Int64($0)) } ?? .null,
-                            .text(w.metric),
-                            .integer(w.start), .integer(w.end), .integer(w.n), .real(w.sum), .real(w.sumSq), .integer(now),
+                            .integer(mid), .text(w.env), .integer(identity), version.map { .integer(Int64($0)) } ?? .null, .text(w.metric),
+                            .integer(w.start), .integer(w.end), .integer(w.n), .real(w.sum), .real(w.sumSq), .real(w.m2), .integer(now),
                         ])
                     if existed { s.replaced += 1 } else { s.stored += 1 }
                 case .prediction(let p):
-                    let mid = try modelID(p.model, line)
+                    let (mid, positive) = try model(p.model, line)
+                    try check(mid, p.model, p.version, line)
                     let version = try p.version ?? attributed(mid, p.env, p.time)
                     let ins = try c.cached(
-                        "INSERT OR IGNORE INTO predictions (model_id, env, time, id, version, label, value, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                        "INSERT OR IGNORE INTO predictions (model_id, env, time, id, version, label, value, score, score_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     )
                     try ins.bind([
                         .integer(mid), .text(p.env), .integer(p.time), .text(p.id), version.map { .integer(Int64($0)) } ?? .null,
                         p.label.map { .text($0) } ?? .null,
                         p.value.map { .real($0) } ?? .null, p.score.map { .real($0) } ?? .null,
+                        p.score == nil ? .null : .text(positive),
                     ])
                     try ins.run()
                     if c.changes == 0 {
                         s.duplicate += 1
-                        continue
+                        return
                     }
                     s.stored += 1
                     if version == nil { s.unattributed += 1 }
@@ -141,7 +151,7 @@ extension Store {
                     try ins.run()
                     if c.changes == 0 {
                         s.duplicate += 1
-                        continue
+                        return
                     }
                     s.stored += 1
                     try c.run(
@@ -150,25 +160,111 @@ extension Store {
                     if c.changes > 0 { s.joined += 1 }
                 }
             }
+            // Every bad event of the batch is reported (one per line of the thrown message);
+            // nothing is written if there is one.
+            var failures: [String] = []
+            for (event, line) in zip(events, lines) {
+                do {
+                    try write(event, line)
+                } catch let e as TrackerError {
+                    failures.append(e.message)
+                }
+            }
+            if !failures.isEmpty { throw TrackerError.invalid(failures.joined(separator: "\n")) }
             return s
         }
     }
 
     /// The positive label used for precision, recall, F1, AUC and log loss (default "1").
-    public func positiveLabel(model: String) throws -> String {
-        try db.read { c in
-            let m = try Store.modelRow(c, model)
-            return try c.queryOne("SELECT positive_label FROM live_settings WHERE model_id = ?", [.integer(m.id)]) { $0.string(0) } ?? "1"
-        }
+    public func positiveLabel(model: String) throws -> String { try liveSettings(model: model).positiveLabel }
+
+    /// Sets the positive label of a model (scores already ingested keep the label they were
+    /// ingested with).
+    public func setPositiveLabel(model: String, label: String) throws {
+        try updateLiveSettings(model: model) { $0.positiveLabel = label }
     }
 
-    /// Sets the positive label of a model.
-    public func setPositiveLabel(model: String, label: String) throws {
+    /// A model's live settings (defaults where nothing was set).
+    public func liveSettings(model: String) throws -> LiveSettings {
+        try db.read { c in try Store.liveSettings(c, modelID: try Store.modelRow(c, model).id) }
+    }
+
+    static func liveSettings(_ c: Connection, modelID: Int64) throws -> LiveSettings {
+        var s = LiveSettings()
+        if let row = try c.queryOne(
+            "SELECT positive_label, task, classes FROM live_settings WHERE model_id = ?", [.integer(modelID)],
+            { ($0.string(0), $0.optionalString(1), $0.optionalString(2)) })
+        {
+            s.positiveLabel = row.0
+            s.task = row.1.flatMap(LiveTask.init(rawValue:))
+            s.classes = row.2.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        }
+        for (metric, d) in try c.query(
+            "SELECT metric, direction FROM metric_directions WHERE model_id = ? ORDER BY metric", [.integer(modelID)],
+            { ($0.string(0), $0.string(1)) })
+        {
+            s.directions[metric] = MetricDirection(rawValue: d)
+        }
+        for (metric, g, f) in try c.query(
+            "SELECT metric, max_gap, coverage_floor FROM alert_settings WHERE model_id = ? ORDER BY metric", [.integer(modelID)],
+            { ($0.string(0), $0.optionalDouble(1), $0.optionalDouble(2)) })
+        {
+            if let g { s.maxGap[metric] = g }
+            if metric.isEmpty, let f { s.coverageFloor = f }
+        }
+        return s
+    }
+
+    /// Changes a model's live settings in one transaction (read, modify, write back).
+    public func updateLiveSettings(model: String, _ change: (inout LiveSettings) throws -> Void) throws {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
-            try c.run("INSERT OR REPLACE INTO live_settings (model_id, positive_label) VALUES (?, ?)", [.integer(m.id), .text(label)])
+            let mid = try Store.modelRow(c, model).id
+            var s = try Store.liveSettings(c, modelID: mid)
+            try change(&s)
+            try c.run(
+                """
+                INSERT INTO live_settings (model_id, positive_label, task, classes) VALUES (?, ?, ?, ?)
+                ON CONFLICT (model_id) DO UPDATE SET positive_label = excluded.positive_label, task = excluded.task, classes = excluded.classes
+                """,
+                [
+                    .integer(mid), .text(s.positiveLabel), s.task.map { .text($0.rawValue) } ?? .null,
+                    s.classes.map { .text($0.joined(separator: "\n")) } ?? .null,
+                ])
+            try c.run("DELETE FROM metric_directions WHERE model_id = ?", [.integer(mid)])
+            for (metric, d) in s.directions {
+                try c.run(
+                    "INSERT INTO metric_directions (model_id, metric, direction) VALUES (?, ?, ?)",
+                    [.integer(mid), .text(metric), .text(d.rawValue)])
+            }
+            try c.run("DELETE FROM alert_settings WHERE model_id = ?", [.integer(mid)])
+            for metric in Set(s.maxGap.keys).union(s.coverageFloor == nil ? [] : [""]) {
+                try c.run(
+                    "INSERT INTO alert_settings (model_id, metric, max_gap, coverage_floor) VALUES (?, ?, ?, ?)",
+                    [
+                        .integer(mid), .text(metric), s.maxGap[metric].map { .real($0) } ?? .null,
+                        metric.isEmpty ? (s.coverageFloor.map { .real($0) } ?? .null) : .null,
+                    ])
+            }
         }
     }
+}
+
+/// A model's settings for live metrics, verdicts and alerts.
+public struct LiveSettings: Sendable, Equatable {
+    /// The label scores are the probability of, and precision/recall/F1 count as positive.
+    public var positiveLabel = "1"
+    /// nil: inferred from the data.
+    public var task: LiveTask?
+    /// nil: the labels seen.
+    public var classes: [String]?
+    /// Declared directions per metric.
+    public var directions: [String: MetricDirection] = [:]
+    /// Alert when live is worse than offline by more than this share (metric "" = every metric).
+    public var maxGap: [String: Double] = [:]
+    /// Alert when label coverage is below this share.
+    public var coverageFloor: Double?
+
+    public init() {}
 }
 
 /// Reads live events (JSON Lines, a JSON array, or CSV with a header) and writes them in atomic
@@ -184,7 +280,10 @@ public final class LiveIngester {
     public var onCommit: ((LiveIngestSummary) -> Void)?
     var events: [LiveEvent] = []
     var lines: [Int] = []
-    var badLine: (Int, String)?
+    /// Every bad line of the pending batch (all are reported, not only the first).
+    var badLines: [(line: Int, message: String)] = []
+    var firstPendingLine: Int?
+    var lastPendingLine = 0
     var pendingLines = 0
     var csvHeader: [String]?
     var format: Format?
@@ -202,26 +301,25 @@ public final class LiveIngester {
     public func consume(line: UnsafeBufferPointer<UInt8>, number: Int) throws {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
         if format == nil { format = line.first(where: { $0 != 0x20 }) == UInt8(ascii: "{") ? .jsonl : .csv }
-        pendingLines += 1
-        if badLine == nil {
-            do {
-                let json: JSON
-                if format == .csv {
-                    let text = String(decoding: line, as: UTF8.self)
-                    if csvHeader == nil {
-                        csvHeader = try CSV.split(text).map { $0.lowercased() }
-                        pendingLines -= 1
-                        return
-                    }
-                    json = try CSV.object(header: csvHeader!, row: try CSV.split(text))
-                } else {
-                    do { json = try JSON.parse(line) } catch let e as JSONError { throw TrackerError.invalid(e.description) }
+        do {
+            let json: JSON
+            if format == .csv {
+                let text = String(decoding: line, as: UTF8.self)
+                if csvHeader == nil {
+                    csvHeader = try CSV.split(text).map { $0.lowercased() }
+                    return
                 }
-                try add(json, line: number)
-            } catch let e as TrackerError {
-                badLine = (number, e.message)
+                json = try CSV.object(header: csvHeader!, row: try CSV.split(text))
+            } else {
+                do { json = try JSON.parse(line) } catch let e as JSONError { throw TrackerError.invalid(e.description) }
             }
+            try add(json, line: number)
+        } catch let e as TrackerError {
+            badLines.append((number, e.message))
         }
+        pendingLines += 1
+        if firstPendingLine == nil { firstPendingLine = number }
+        lastPendingLine = number
         if pendingLines >= batchSize { flush() }
     }
 
@@ -231,17 +329,24 @@ public final class LiveIngester {
         lines.append(line)
     }
 
-    /// Writes the pending batch, or rejects it whole if one of its lines was bad.
+    /// "1 line", "2 lines".
+    static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+
+    /// Writes the pending batch, or rejects it whole if any of its lines was bad (each bad
+    /// line is reported).
     public func flush() {
         defer {
             events.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
-            badLine = nil
+            badLines.removeAll()
             pendingLines = 0
+            firstPendingLine = nil
         }
-        if let (line, message) = badLine {
+        let range = firstPendingLine.map { $0 == lastPendingLine ? "line \($0)" : "lines \($0)–\(lastPendingLine)" } ?? "no lines"
+        let notWritten = "its batch (\(range), \(Self.plural(pendingLines, "line"))) was not written"
+        if !badLines.isEmpty {
             summary.rejected += pendingLines
-            errors.append("\(source):\(line): \(message); its batch of \(pendingLines) lines was not written")
+            for (line, message) in badLines { errors.append("\(source):\(line): \(message); \(notWritten)") }
             return
         }
         guard !events.isEmpty else { return }
@@ -251,7 +356,7 @@ public final class LiveIngester {
         } catch {
             summary.rejected += pendingLines
             let e = Store.describe(error, path: store.path)
-            errors.append("\((e as? TrackerError)?.message ?? "\(e)"); its batch of \(pendingLines) lines was not written")
+            for message in ((e as? TrackerError)?.message ?? "\(e)").split(separator: "\n") { errors.append("\(message); \(notWritten)") }
         }
     }
 

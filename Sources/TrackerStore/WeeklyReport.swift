@@ -57,34 +57,11 @@ extension Store {
             reason: e.reason)
     }
 
-    /// Alert thresholds: (metric → max relative gap, coverage floor).
-    func alertSettings(model: String) throws -> (maxGap: [String: Double], coverageFloor: Double?) {
-        try db.read { c in
-            let m = try Store.modelRow(c, model)
-            var gaps: [String: Double] = [:]
-            var floor: Double?
-            for (metric, g, f) in try c.query(
-                "SELECT metric, max_gap, coverage_floor FROM alert_settings WHERE model_id = ?", [.integer(m.id)],
-                { ($0.string(0), $0.optionalDouble(1), $0.optionalDouble(2)) })
-            {
-                if let g { gaps[metric] = g }
-                if metric.isEmpty, let f { floor = f }
-            }
-            return (gaps, floor)
-        }
-    }
-
-    /// Sets alert thresholds for a model (metric '' = every metric).
+    /// Sets alert thresholds for a model (metric '' = every metric); nil leaves a value as it is.
     public func setAlertSettings(model: String, metric: String, maxGap: Double?, coverageFloor: Double?) throws {
-        try db.write { c in
-            let m = try Store.modelRow(c, model)
-            try c.run(
-                """
-                INSERT INTO alert_settings (model_id, metric, max_gap, coverage_floor) VALUES (?, ?, ?, ?)
-                ON CONFLICT (model_id, metric) DO UPDATE SET max_gap = coalesce(excluded.max_gap, max_gap),
-                    coverage_floor = coalesce(excluded.coverage_floor, coverage_floor)
-                """,
-                [.integer(m.id), .text(metric), maxGap.map { .real($0) } ?? .null, coverageFloor.map { .real($0) } ?? .null])
+        try updateLiveSettings(model: model) { s in
+            if let maxGap { s.maxGap[metric] = maxGap }
+            if let coverageFloor { s.coverageFloor = coverageFloor }
         }
     }
 
@@ -100,16 +77,19 @@ extension Store {
         }
         let version = liveAtEnd?.version ?? intervals.last?.version
         let vg = gap.versions.first { $0.version == version }
-        let positive = try positiveLabel(model: name)
+        let settings = try liveSettings(model: name)
+        let positive = settings.positiveLabel
         let (previous, daily) = try db.read { c -> ([LiveEstimate], [[LiveEstimate]]) in
             let m = try Store.modelRow(c, name)
             let length = p.until - p.since
             let prevData = try Store.liveData(
-                c, modelID: m.id, env: o.env, since: p.since - length, until: p.since, positive: positive, version: version)
+                c, modelID: m.id, env: o.env, since: p.since - length, until: p.since, positive: positive, version: version,
+                settings: settings)
             var days: [[LiveEstimate]] = []
             for (i, start) in p.dayStarts.enumerated() {
                 let end = i + 1 < p.dayStarts.count ? p.dayStarts[i + 1] : p.until
-                let d = try Store.liveData(c, modelID: m.id, env: o.env, since: start, until: end, positive: positive, version: version)
+                let d = try Store.liveData(
+                    c, modelID: m.id, env: o.env, since: start, until: end, positive: positive, version: version, settings: settings)
                 days.append(Store.estimates(d, version))
             }
             return (Store.estimates(prevData, version), days)
@@ -118,7 +98,8 @@ extension Store {
             ReportMetric(
                 metric: r.metric, offline: r.offline, live: r.live, gap: r.gap, relativeGap: r.relativeGap, direction: r.direction,
                 verdict: r.verdict,
-                previous: previous.first { $0.metric == r.metric }, daily: daily.map { d in d.first { $0.metric == r.metric } })
+                previous: previous.first { $0.metric == r.metric }, daily: daily.map { d in d.first { $0.metric == r.metric } },
+                directionSource: r.directionSource, digits: r.digits)
         }
         let deployments = try ledger(model: name, env: o.env, since: p.since, until: p.until).sorted { ($0.time, $0.id) < ($1.time, $1.id) }
             .map(Store.change)
@@ -129,7 +110,6 @@ extension Store {
 
         // Alerts.
         var alerts: [ReportAlert] = []
-        let settings = try alertSettings(model: name)
         let label = "\(name)" + (version.map { " v\($0)" } ?? "")
         if metrics.isEmpty {
             alerts.append(
@@ -138,30 +118,10 @@ extension Store {
                     message: "\(label) is in \(o.env) but reported no live data this period: is monitoring broken?"))
         }
         for m in metrics {
-            let maxGap = settings.maxGap[m.metric] ?? settings.maxGap[""] ?? o.defaultMaxGap
-            if m.verdict == .worse, let rel = m.relativeGap {
-                let worseBy = m.direction == .higherIsBetter ? -rel : rel
-                if worseBy > maxGap {
-                    alerts.append(
-                        ReportAlert(
-                            kind: .gapWorse, model: name, metric: m.metric,
-                            message: String(
-                                format: "%@ %@ is %.1f%% worse live (%@) than offline (%@); threshold %.1f%%", label, m.metric,
-                                worseBy * 100,
-                                ReportFormat.value(m.live.value), ReportFormat.value(m.offline ?? .nan), maxGap * 100)))
-                }
+            if let alert = Store.gapAlert(m, label: label, model: name, maxGap: settings.maxGap[m.metric] ?? settings.maxGap[""] ?? o.defaultMaxGap) {
+                alerts.append(alert)
             }
-            if let prev = m.previous, m.live.n >= o.minN, m.live.interval.method != "none" {
-                let degraded = m.direction == .higherIsBetter ? m.live.interval.high < prev.value : m.live.interval.low > prev.value
-                if degraded {
-                    alerts.append(
-                        ReportAlert(
-                            kind: .weekOverWeek, model: name, metric: m.metric,
-                            message:
-                                "\(label) \(m.metric) fell from \(ReportFormat.value(prev.value)) last period to \(ReportFormat.value(m.live.value)) (95% CI \(ReportFormat.interval(m.live.interval)) excludes last period's value)"
-                        ))
-                }
-            }
+            if let alert = Store.weekOverWeekAlert(m, label: label, model: name, minN: o.minN) { alerts.append(alert) }
         }
         let floor = settings.coverageFloor ?? o.defaultCoverageFloor
         if let cov = vg?.coverage, (vg?.predictions ?? 0) > 0, cov < floor {
@@ -172,6 +132,41 @@ extension Store {
                         format: "%@ label coverage is %.1f%% (floor %.1f%%): outcomes are not arriving", label, cov * 100, floor * 100)))
         }
         return (report, alerts)
+    }
+
+    /// "rose"/"fell" and "better"/"worse" for a move from `from` to `to`.
+    static func movement(from: Double, _ fromLabel: String, to: Double, _ toLabel: String, _ direction: MetricDirection) -> String {
+        let rose = to > from
+        let better = rose == (direction == .higherIsBetter)
+        return "\(rose ? "rose" : "fell") from \(ReportFormat.value(from)) \(fromLabel)"
+            + " to \(ReportFormat.value(to)) \(toLabel) (\(better ? "better" : "worse"): \(direction.rawValue) is better)"
+    }
+
+    /// Live worse than offline by more than `maxGap` (relative) with a *worse* verdict.
+    static func gapAlert(_ m: ReportMetric, label: String, model: String, maxGap: Double) -> ReportAlert? {
+        guard m.verdict == .worse, let rel = m.relativeGap, let offline = m.offline else { return nil }
+        let worseBy = m.direction == .higherIsBetter ? -rel : rel
+        guard worseBy > maxGap else { return nil }
+        let moved = movement(from: offline, "offline", to: m.live.value, "live", m.direction)
+        return ReportAlert(
+            kind: .gapWorse, model: model, metric: m.metric,
+            message: String(
+                format: "%@ %@ is %.1f%% worse live than offline: it %@; threshold %.1f%%", label, m.metric, worseBy * 100, moved,
+                maxGap * 100))
+    }
+
+    /// This period significantly worse than the previous one: a two-sample test accounting for
+    /// both periods' uncertainty, one-sided at 2.5% per metric (`Stats.significantlyWorse`).
+    static func weekOverWeekAlert(_ m: ReportMetric, label: String, model: String, minN: Int) -> ReportAlert? {
+        guard let prev = m.previous, m.live.n >= minN, prev.n >= minN,
+            Stats.significantlyWorse(
+                current: (m.live.value, m.live.spread), previous: (prev.value, prev.spread), direction: m.direction)
+        else { return nil }
+        return ReportAlert(
+            kind: .weekOverWeek, model: model, metric: m.metric,
+            message:
+                "\(label) \(m.metric) \(movement(from: prev.value, "last period", to: m.live.value, "this period", m.direction)); n = \(prev.n) → \(m.live.n), two-sample test at the one-sided 2.5% level"
+        )
     }
 
     func deliveryFigures(ledger: [LedgerEntry], _ o: ReportOptions, calendar: ReportCalendar) throws -> DeliveryFigures {

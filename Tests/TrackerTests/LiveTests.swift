@@ -29,7 +29,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         let db = ["--db", tmp.db]
         let args =
             [
-                "live", "record", "churn", "--env", "production", "--metric", "accuracy", "--value", "0.8", "--count", "100", "--version",
+                "live", "record", "churn", "--env", "production", "--metric", "accuracy", "--value", "0.8", "--count", "100", "--model-version",
                 "1",
                 "--start", "2026-11-23T10:00:00Z", "--end", "2026-11-23T11:00:00Z",
             ] + db
@@ -62,7 +62,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         let e = try #require(t.estimate(metric: "m"))
         #expect(abs(e.value - mean) < 1e-12)
         #expect(e.interval.method == "t")
-        #expect(abs((e.interval.high - e.value) - 2.571 * sd / 6.0.squareRoot()) < 1e-9)
+        #expect(abs((e.interval.high - e.value) - 2.5705818356363146 * sd / 6.0.squareRoot()) < 1e-9)
         // From mean and std as a client would send them.
         let w = try LiveWindowInput.from(
             model: "m", env: "e", metric: "x", version: nil, start: 0, end: 1, mean: 2.5, count: 4, std: (5.0 / 3).squareRoot(), sumSq: nil)
@@ -146,7 +146,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(r.status == 1)
         #expect(
             r.stderr.contains(
-                "-:2: \"value\" must be a finite number (NaN and infinities are refused); its batch of 2 lines was not written"))
+                "-:2: \"value\" must be a finite number (NaN and infinities are refused); its batch (lines 1–2, 2 lines) was not written"))
         #expect(r.stderr.contains("-:4: model 'nope' not found; models: churn"))
         #expect(r.stderr.contains("stored 1, replaced 0, duplicate 0, rejected 4"))
         let s = try Store.open(path: tmp.db)
@@ -246,5 +246,201 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(throws: TrackerError.self) {
             try LiveEvent.parse(try JSON.parse(#"{"type":"prediction","model":"m","env":"e","id":"1","prediction":1,"score":1.5}"#), now: 0)
         }
+    }
+}
+
+/// The findings of issues 12 and 13 that live in `live` and `gap`, one test each.
+@Suite struct LiveHonestyTests {
+    static let window = [
+        "live", "record", "churn", "--env", "production", "--metric", "accuracy", "--value", "0.8", "--count", "100",
+        "--start", "2026-11-23T10:00:00Z", "--end", "2026-11-23T11:00:00Z",
+    ]
+
+    @Test func aResendNamingTheAttributedVersionReplaces() throws {
+        let tmp = TempDir()
+        let s = try liveStore(tmp)
+        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        let db = ["--db", tmp.db]
+        #expect(try ok(Self.window + db).contains("recorded window"))
+        #expect(try ok(Self.window + ["--model-version", "1"] + db).contains("replaced window"))
+        let line =
+            #"{"type":"window","model":"churn","env":"production","metric":"accuracy","value":0.8,"count":100,"version":1,"start":"2026-11-23T10:00:00Z","end":"2026-11-23T11:00:00Z"}"#
+        #expect(try tracker(["live", "ingest", "-"] + db, stdin: line + "\n").stderr.contains("stored 0, replaced 1"))
+        let gap = try JSON.parse(try ok(["gap", "churn", "--since", "2026-11-23", "--until", "2026-11-24", "--json"] + db))
+        #expect(gap["versions"]?.arrayValue?.first?["metrics"]?.arrayValue?.first?["n"] == .int(100))
+    }
+
+    @Test func aPredictionForAnUnknownVersionIsRefusedLikeAWindow() throws {
+        let tmp = TempDir()
+        _ = try liveStore(tmp)
+        let line = #"{"type":"prediction","model":"churn","env":"production","id":"p1","prediction":1,"version":99}"#
+        let r = try tracker(["live", "ingest", "-", "--db", tmp.db], stdin: line + "\n")
+        #expect(r.status == 1 && r.stderr.contains("-:1: model 'churn' has no version 99"))
+    }
+
+    @Test func badNumbersAreUsageErrorsNamingTheOption() throws {
+        let tmp = TempDir()
+        _ = try liveStore(tmp)
+        let db = ["--db", tmp.db]
+        for (args, message) in [
+            (["gap", "churn", "--tolerance", "nan"], "--tolerance must be a finite share"),
+            (["gap", "churn", "--tolerance", "inf"], "--tolerance must be a finite share"),
+            (["gap", "churn", "--tolerance", "-0.1"], "--tolerance must be a finite share"),
+            (["gap", "churn", "--min-n", "0"], "--min-n must be ≥ 1"),
+            (Self.window.map { $0 == "100" ? "-5" : $0 }, "--count must be ≥ 1 (got -5)"),
+            (["live", "config", "churn", "--max-gap", "recall=nan"], "SHARE must be a finite number ≥ 0"),
+            (["live", "config", "churn", "--coverage-floor", "1.5"], "--coverage-floor must be a share between 0 and 1"),
+            (["live", "config", "churn", "--direction", "latency=down"], "expected METRIC=higher or METRIC=lower"),
+            (["live", "config", "churn", "--classes", "a"], "give at least two distinct labels"),
+        ] {
+            let r = try tracker(args + db)
+            #expect(r.status == 2, "\(args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+    }
+
+    @Test func liveConfigSetsAndShowsEverySetting() throws {
+        let tmp = TempDir()
+        _ = try liveStore(tmp)
+        let db = ["--db", tmp.db]
+        let before = try ok(["live", "config", "churn"] + db)
+        #expect(before.contains("max gap: 5% (default)") && before.contains("coverage floor: 50% (default)"))
+        let out = try ok(
+            [
+                "live", "config", "churn", "--max-gap", "recall=0.03", "--max-gap", "0.1", "--coverage-floor", "0.6", "--direction",
+                "p99_latency_ms=higher", "--task", "classification", "--classes", "0,1",
+            ] + db)
+        #expect(out.contains("max gap: 10%; recall 3%"), "\(out)")
+        #expect(out.contains("coverage floor: 60%") && out.contains("task: classification") && out.contains("classes: 0, 1"))
+        #expect(out.contains("directions: p99_latency_ms higher"))
+        // Settings not named stay; the positive label changes alone.
+        let again = try ok(["live", "config", "churn", "--positive-label", "yes"] + db)
+        #expect(again.contains("positive label: yes") && again.contains("recall 3%") && again.contains("task: classification"))
+        let s = try Store.open(path: tmp.db)
+        let settings = try s.liveSettings(model: "churn")
+        #expect(settings.maxGap == ["recall": 0.03, "": 0.1] && settings.coverageFloor == 0.6)
+    }
+
+    @Test func gapShowsDeclaredDirectionsMethodsAndTask() throws {
+        let tmp = TempDir()
+        let s = try liveStore(tmp)
+        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        let db = ["--db", tmp.db]
+        let latency = [
+            "live", "record", "churn", "--env", "production", "--metric", "p99_latency_ms", "--value", "180", "--count", "100", "--std", "5",
+            "--start", "2026-11-23T10:00:00Z", "--end", "2026-11-23T11:00:00Z",
+        ]
+        try ok(latency + db)
+        try ok(Self.window + db)
+        let range = ["--since", "2026-11-23", "--until", "2026-11-24"]
+        let text = try ok(["gap", "churn"] + range + db)
+        #expect(text.contains("DIRECTION") && text.contains("METHOD"))
+        #expect(text.contains("lower (from the name)") && text.contains("higher (from the name)"))
+        #expect(text.contains("wilson") && text.contains("  t  "))
+        try ok(["live", "config", "churn", "--direction", "p99_latency_ms=higher"] + db)
+        let json = try JSON.parse(try ok(["gap", "churn", "--json"] + range + db))
+        let row = json["versions"]?.arrayValue?.first?["metrics"]?.arrayValue?.first { $0["metric"] == .string("p99_latency_ms") }
+        #expect(row?["direction"] == .string("higher") && row?["direction_source"] == .string("configured"))
+        #expect(row?["method"] == .string("t"))
+        #expect(try ok(["gap", "churn"] + range + db).contains("higher (configured)"))
+    }
+
+    @Test func scoresKeepTheMeaningTheyWereIngestedWith() throws {
+        let tmp = TempDir()
+        let s = try liveStore(tmp)
+        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        let t0: Int64 = 1_795_000_000_000
+        var lines: [String] = []
+        var rng = SeededRandom(seed: 7)
+        for i in 0..<60 {
+            let y = i % 2
+            let score = min(0.99, max(0.01, (y == 1 ? 0.65 : 0.35) + 0.3 * (rng.uniform() - 0.5)))
+            lines.append(
+                #"{"type":"prediction","model":"churn","env":"production","id":"s\#(i)","time":\#(t0 + Int64(i)),"prediction":\#(score > 0.5 ? 1 : 0),"score":\#(score)}"#
+            )
+            lines.append(#"{"type":"outcome","id":"s\#(i)","actual":\#(y)}"#)
+        }
+        let db = ["--db", tmp.db]
+        _ = try tracker(["live", "ingest", "-"] + db, stdin: jsonl(lines))
+        let range = ["--since", "\(t0)", "--until", "\(t0 + 100)", "--json"]
+        func auc(_ extra: [String]) throws -> Double? {
+            let j = try JSON.parse(try ok(["gap", "churn"] + range + extra + db))
+            return j["versions"]?.arrayValue?.first?["metrics"]?.arrayValue?.first { $0["metric"] == .string("roc_auc") }?["live"]?
+                .doubleValue
+        }
+        let base = try #require(try auc([]))
+        #expect(base > 0.8)
+        // Asking about label 0 converts the scores (1 − score) instead of reading them as P(0).
+        #expect(abs((try auc(["--positive-label", "0"]) ?? 0) - base) < 1e-12)
+        let j = try JSON.parse(try ok(["gap", "churn", "--positive-label", "0"] + range + db))
+        #expect(j["versions"]?.arrayValue?.first?["notes"]?.arrayValue?.first?.stringValue?.contains("ingested as P('1')") == true)
+        // Changing the model's positive label later does not flip stored scores either.
+        try ok(["live", "config", "churn", "--positive-label", "0"] + db)
+        #expect(abs((try auc([]) ?? 0) - base) < 1e-12)
+    }
+
+    @Test func ingestReportsEveryBadLineWithPlurals() throws {
+        let tmp = TempDir()
+        _ = try liveStore(tmp)
+        var lines = [#"{"type":"prediction","model":"churn","env":"production","id":"ok","prediction":1}"#]
+        for i in 0..<105 { lines.append(#"{"type":"outcome","id":"b\#(i)"}"#) }
+        let r = try tracker(["live", "ingest", "-", "--db", tmp.db], stdin: jsonl(lines))
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("-:2: outcome needs \"actual\"; its batch (lines 1–106, 106 lines) was not written"))
+        #expect(r.stderr.contains("-:101: outcome needs"))
+        #expect(!r.stderr.contains("-:102: outcome needs"))
+        #expect(r.stderr.contains("… and 5 more bad lines"))
+        let one = try tracker(["live", "ingest", "-", "--db", tmp.db], stdin: #"{"type":"outcome","id":"x"}"# + "\n")
+        #expect(one.stderr.contains("(line 1, 1 line) was not written"), "\(one.stderr)")
+        // Several unknown models in one batch: each line named.
+        let two = jsonl([
+            #"{"type":"prediction","model":"nope","env":"production","id":"n1","prediction":1}"#,
+            #"{"type":"prediction","model":"nada","env":"production","id":"n2","prediction":1}"#,
+        ])
+        let r2 = try tracker(["live", "ingest", "-", "--db", tmp.db], stdin: two)
+        #expect(r2.stderr.contains("-:1: model 'nope' not found") && r2.stderr.contains("-:2: model 'nada' not found"))
+    }
+
+    @Test func recordErrorsHaveNoFileLinePrefix() throws {
+        let tmp = TempDir()
+        _ = try liveStore(tmp)
+        let r = try tracker(Self.window.map { $0 == "churn" ? "nosuch" : $0 } + ["--db", tmp.db])
+        #expect(r.status == 1 && r.stderr.contains("model 'nosuch' not found") && !r.stderr.contains("command line:1:"))
+    }
+
+    @Test func helpListsOneVersionOptionAndModelVersion() throws {
+        for cmd in [["gap", "--help"], ["live", "record", "--help"]] {
+            let help = try tracker(cmd).stdout
+            #expect(help.contains("--model-version"), "\(cmd)")
+            #expect(help.components(separatedBy: "--version").count - 1 <= 1, "\(cmd): \(help)")
+        }
+        // ArgumentParser reflows the paragraphs to the terminal; the text itself has no hard breaks.
+        let help = try tracker(["live", "record", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("ends now and starts one hour ago, or when the version now live"))
+    }
+
+    @Test func recordRightAfterAPromoteCountsForTheNewVersion() throws {
+        let tmp = TempDir()
+        let s = try liveStore(tmp)
+        let now = TimeParser.nowMillis()
+        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: now - 7_200_000)
+        _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: now - 1000)
+        let r = try tracker(
+            ["live", "record", "churn", "--env", "production", "--metric", "accuracy", "--value", "0.9", "--count", "50", "--db", tmp.db])
+        #expect(r.status == 0 && !r.stderr.contains("unattributed"), "\(r.stderr)")
+        let gap = try s.gap(model: "churn", env: "production", options: GapOptions(since: now - 10_000, until: now + 60_000))
+        #expect(gap.versions.first { $0.version == 2 }?.rows.first?.live.n == 50)
+    }
+
+    @Test func gapShowsEachLiveIntervalWithItsEnd() throws {
+        let tmp = TempDir()
+        let s = try liveStore(tmp)
+        let day = Int64(1_795_000_000_000)
+        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: day)
+        _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: day + 53)
+        let text = try ok(["gap", "churn", "--since", "\(day - 1000)", "--until", "\(day + 86_400_000)", "--db", tmp.db])
+        #expect(text.contains("version 1 (live \(TimeParser.format(day)) – \(TimeParser.format(day + 53)))"), "\(text)")
+        #expect(text.contains("version 2 (live \(TimeParser.format(day + 53)) – now)"))
+        #expect(!text.contains("live since"))
     }
 }
