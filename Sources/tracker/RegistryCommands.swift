@@ -338,8 +338,9 @@ struct PromoteCommand: ParsableCommand {
         case .alreadyLive:
             if !json { print("\(subject) is already live in \(to); nothing to do") }
         case .promoted:
-            let from = outcome.fromVersion.map { "version \($0)" } ?? "nothing"
-            if !json { print("promoted \(subject) to \(to) (replacing \(from))\(outcome.forced ? " — FORCED past failed gates" : "")") }
+            // The first deployment to an environment replaces nothing: say so plainly.
+            let from = outcome.fromVersion.map { " (replacing version \($0))" } ?? " (first deployment there)"
+            if !json { print("promoted \(subject) to \(to)\(from)\(outcome.forced ? " — FORCED past failed gates" : "")") }
         case .dryRun(true):
             if !json { print("dry run: \(subject) would be promoted to \(to)") }
         case .dryRun(false):

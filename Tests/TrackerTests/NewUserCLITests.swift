@@ -125,7 +125,7 @@ import TrackerStore
         _ = try registered(tmp)
         try ok(["model", "alias", "tumor", "champion", "2"] + db)
         let out = try ok(["promote", "tumor", "champion", "--to", "staging"] + db)
-        #expect(out.contains("promoted tumor version 2 (alias champion) to staging (replacing nothing)"), "\(out)")
+        #expect(out.contains("promoted tumor version 2 (alias champion) to staging (first deployment there)"), "\(out)")
         let again = try JSON.parse(try ok(["promote", "tumor", "champion", "--to", "staging", "--json"] + db))
         #expect(again["version"] == .int(2) && again["alias"] == .string("champion") && again["from_version"] == .int(2))
     }
