@@ -20,6 +20,8 @@ struct ArtifactsController {
             case .run(let id, let path): return (.run(id), path)
             case .model(let id, let path): return (.model(id), path)
             }
+        } catch let e as TrackerError where e.kind == .invalidInput {
+            throw APIError.invalid("Invalid path")
         } catch {
             throw APIError.from(error)
         }
@@ -68,7 +70,7 @@ struct ArtifactsController {
             do {
                 let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
                 guard let record = try await Blocking.run({ try store.artifact(owner, path: path) }) else {
-                    throw APIError.notFound("Artifact '\(path)' not found")
+                    throw APIError.notFound("No such artifact: '\(context.parameters.getCatchAll().joined(separator: "/"))'")
                 }
                 let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
                 var buffer = ByteBuffer()
@@ -133,7 +135,8 @@ struct LoggedModelsController {
         switch s?.uppercased() {
         case "2", "LOGGED_MODEL_READY": return "LOGGED_MODEL_READY"
         case "3", "LOGGED_MODEL_UPLOAD_FAILED": return "LOGGED_MODEL_UPLOAD_FAILED"
-        default: return "LOGGED_MODEL_PENDING"
+        case "1", "LOGGED_MODEL_PENDING": return "LOGGED_MODEL_PENDING"
+        default: return "LOGGED_MODEL_STATUS_UNSPECIFIED"
         }
     }
 
@@ -181,6 +184,7 @@ struct LoggedModelsController {
             do {
                 let id = try context.parameters.require("id")
                 let f = try await fields(request, limit: r.bodyLimit)
+                try f.validate([("status", [.required])])
                 let m = try await Blocking.run { try store.setLoggedModelStatus(id: id, status: Self.status(f.string("status"))) }
                 return jsonResponse(.object([("model", MLflowJSON.loggedModel(m))]))
             } catch { throw APIError.from(error) }

@@ -125,7 +125,7 @@ struct TrackingController {
             ])
         }
         let searchSchema: [(String, [Check])] = [
-            ("view_type", [.int]), ("max_results", [.int]), ("order_by", [.array]), ("filter", [.string]), ("page_token", [.string]),
+            ("max_results", [.int]), ("order_by", [.array]), ("filter", [.string]), ("page_token", [.string]),
         ]
         r.add(router, .post, "\(p)/experiments/search", schema: searchSchema, search)
         r.add(router, .get, "\(p)/experiments/search", schema: searchSchema, search)
@@ -152,11 +152,21 @@ struct TrackingController {
             router, .post, "\(p)/experiments/set-experiment-tag",
             schema: [("experiment_id", [.required, .string]), ("key", [.required, .string]), ("value", [.string])]
         ) { f in
-            try store.updateExperiment(id: try experimentID(f), setTag: KeyValue(try f.require("key"), f.string("value") ?? ""))
+            let key = try f.require("key")
+            let value = f.string("value") ?? ""
+            if key.count > 250 { throw APIError.invalid("'key' exceeds the maximum length of 250 characters") }
+            if value.count > 20_000 { throw APIError.invalid("'value' exceeds the maximum length of 20000 characters") }
+            try store.updateExperiment(id: try experimentID(f), setTag: KeyValue(key, value))
             return .object([])
         }
         r.add(router, .post, "\(p)/experiments/delete-experiment-tag", schema: [("experiment_id", [.required, .string]), ("key", [.required, .string])]) { f in
-            try store.updateExperiment(id: try experimentID(f), deleteTag: try f.require("key"))
+            let id = try experimentID(f)
+            let key = try f.require("key")
+            guard let e = try store.experiment(id: id) else { throw APIError.notFound("No Experiment with id=\(id) exists") }
+            if !e.tags.contains(where: { $0.key == key }) {
+                throw APIError.notFound("No tag with name: \(key) in experiment with id \(id)")
+            }
+            try store.updateExperiment(id: id, deleteTag: key)
             return .object([])
         }
 
@@ -191,7 +201,7 @@ struct TrackingController {
         r.add(router, .get, "\(p)/runs/get", schema: [("run_id", [.required, .string])]) { f in .object([("run", try runJSON(try runID(f)))]) }
         r.add(
             router, .post, "\(p)/runs/update",
-            schema: [("run_id", [.required, .string]), ("end_time", [.int]), ("status", [.string]), ("run_name", [.string])]
+            schema: [("run_id", [.required, .string]), ("end_time", [.int]), ("status", [.enumeration(1...5)]), ("run_name", [.string])]
         ) { f in
             let id = try runID(f)
             let info = try store.updateRun(
@@ -243,22 +253,34 @@ struct TrackingController {
             let id = try runID(f)
             let params = try f.keyValues("params")
             let tags = try f.keyValues("tags")
-            let metrics = try (f.raw("metrics")?.arrayValue ?? []).map { m -> MetricPoint in
-                guard let key = m["key"]?.stringValue else { throw APIError.invalid("every metric needs a 'key'") }
-                guard let ts = m["timestamp"]?.int64Value else {
-                    throw APIError.invalid("Missing value for required parameter 'timestamp' of metric '\(key)'.")
+            let metrics = try (f.raw("metrics")?.arrayValue ?? []).enumerated().map { i, m -> MetricPoint in
+                for field in ["key", "value", "timestamp"] where m[field] == nil || m[field] == .null || m[field] == .string("") {
+                    throw APIError.schema("Missing value for required parameter 'metrics[\(i)].\(field)'.")
                 }
-                return MetricPoint(key: key, value: try metricValue(m["value"]), step: m["step"]?.int64Value ?? 0, time: ts)
+                return MetricPoint(
+                    key: m["key"]?.stringValue ?? "", value: try metricValue(m["value"]), step: m["step"]?.int64Value ?? 0,
+                    time: m["timestamp"]?.int64Value ?? 0)
             }
             if metrics.count > 1000 {
-                throw APIError.invalid("A batch logging request can contain at most 1000 metrics. Got \(metrics.count) metrics.")
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 1000 metrics. Got \(metrics.count) metrics. Please split up metrics across multiple requests and try again."
+                )
             }
             if params.count > 100 {
-                throw APIError.invalid("A batch logging request can contain at most 100 params. Got \(params.count) params.")
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 100 params. Got \(params.count) params. Please split up params across multiple requests and try again."
+                )
             }
-            if tags.count > 100 { throw APIError.invalid("A batch logging request can contain at most 100 tags. Got \(tags.count) tags.") }
+            if tags.count > 100 {
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 100 tags. Got \(tags.count) tags. Please split up tags across multiple requests and try again."
+                )
+            }
             if metrics.count + params.count + tags.count > 1000 {
-                throw APIError.invalid("A batch logging request can contain at most 1000 metrics, params and tags in total.")
+                let n = metrics.count + params.count + tags.count
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 1000 metrics, params, and tags. Got \(n) metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again."
+                )
             }
             let truncated = params.map {
                 $0.value.utf8.count > Limits.paramValueLength
@@ -297,7 +319,8 @@ struct TrackingController {
         ) { f in
             let id = try runID(f)
             let key = try f.require("metric_key")
-            let max = Int(try f.int64("max_results") ?? 25_000)
+            // Like the reference, a max_results that is not a number is ignored here.
+            let max = Int((try? f.int64("max_results")) ?? 25_000)
             if max < 1 {
                 throw APIError.invalid("Invalid value \(max) for parameter 'max_results' supplied. It must be a positive integer.")
             }

@@ -98,7 +98,8 @@ struct Fields: Sendable {
             var value = isQuery ? query[key].map { v -> JSON in v.count == 1 ? .string(v[0]) : .array(v.map { .string($0) }) } : raw(key)
             if key == "run_id" && value == nil { value = isQuery ? query["run_uuid"]?.first.map { .string($0) } : raw("run_uuid") }
             if value == nil && !checks.contains(.required) { continue }
-            for check in checks {
+            // An absent field parses fine as protobuf, so the reference skips its type checks.
+            for check in checks where value != nil || check == .required {
                 if let message = check.failure(key, value, isQuery: isQuery) { throw APIError.schema(message) }
             }
         }
@@ -129,8 +130,10 @@ struct Fields: Sendable {
     func keyValues(_ key: String) throws -> [KeyValue] {
         guard let a = raw(key) else { return [] }
         guard let items = a.arrayValue else { throw APIError.invalid("'\(key)' must be a list of {key, value}") }
-        return try items.map { item in
-            guard let k = item["key"]?.stringValue else { throw APIError.invalid("every entry of '\(key)' needs a string 'key'") }
+        return try items.enumerated().map { i, item in
+            guard let k = item["key"]?.stringValue, !k.isEmpty else {
+                throw APIError.schema("Missing value for required parameter '\(key)[\(i)].key'.")
+            }
             let v = item["value"]
             let value: String
             switch v {
@@ -199,6 +202,8 @@ enum Check: Equatable, Sendable {
     case required, string, int, float, bool, array, stringItems
     /// An integer no larger than this (`max_results` limits).
     case atMost(Int64)
+    /// A protobuf enum: its name (a string) or one of these numbers.
+    case enumeration(ClosedRange<Int64>)
 
     /// The reference's message when `value` fails this check, or nil when it passes.
     func failure(_ key: String, _ value: JSON?, isQuery: Bool) -> String? {
@@ -229,6 +234,8 @@ enum Check: Equatable, Sendable {
         case .array: ok = value?.arrayValue != nil || (isQuery && value?.stringValue != nil)
         case .stringItems: ok = value?.arrayValue?.allSatisfy { $0.stringValue != nil } ?? true
         case .atMost(let limit): ok = (value?.int64Value ?? 0) <= limit
+        case .enumeration(let numbers):
+            if case .some(.int(let n)) = value { ok = numbers.contains(n) } else { ok = value?.stringValue != nil }
         }
         if ok { return nil }
         return
@@ -284,8 +291,9 @@ enum MLflowWords {
             return "'name' exceeds the maximum length of \(m.1) characters"
         }
         if message.hasPrefix("experiment name is empty") { return "Missing value for required parameter 'new_name'." }
-        if let m = message.firstMatch(of: /^(?:metric|param|tag)(?: key)? '.*' is \d+ bytes; the limit is (\d+)/) {
-            return "'key' exceeds the maximum length of \(m.1) characters"
+        if let m = message.firstMatch(of: /^(metric|param|tag) key '.*' is \d+ bytes; the limit is (\d+)/) {
+            let what = ["metric": "Metric name", "param": "Param key"][String(m.1)] ?? "key"
+            return "'\(what)' exceeds the maximum length of \(m.2) characters"
         }
         return message
     }
@@ -298,6 +306,7 @@ enum MLflowWords {
     static func notFound(_ message: String) -> String {
         if let m = message.firstMatch(of: /^experiment (\d+) not found/) { return "No Experiment with id=\(m.1) exists" }
         if let m = message.firstMatch(of: /^run (\S+) not found/) { return "Run with id=\(m.1) not found" }
+        if let m = message.firstMatch(of: /^no tag '(.*)' on run (\S+)$/) { return "No tag with name: \(m.1) in run with id \(m.2)" }
         if let m = message.firstMatch(of: /^model '(.*)' not found;/) { return "Registered Model with name=\(m.1) not found" }
         if let m = message.firstMatch(of: /^model '(.*)' has no version (\d+);/) {
             return "Model Version (name=\(m.1), version=\(m.2)) not found"

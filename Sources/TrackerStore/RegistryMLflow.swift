@@ -37,7 +37,7 @@ extension Store {
         if let old = m.tags.first(where: { $0.key == "mlflow.modelVersions" })?.value, let a = try? JSON.parse(Array(old.utf8)).arrayValue {
             entries = a
         }
-        let entry = JSON.object([("name", .string(name)), ("version", .string(String(version)))])
+        let entry = JSON.object([("name", .string(name)), ("version", .int(Int64(version)))])
         if !entries.contains(entry) { entries.append(entry) }
         let text =
             "["

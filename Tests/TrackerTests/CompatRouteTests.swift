@@ -118,7 +118,7 @@ import TrackerStore
             ) { #expect($0.status == .ok) }
             let got = try await client.execute(uri: "/api/2.0/mlflow/logged-models/\(mid)", method: .get) { json($0) }
             let tags = got["model"]?["info"]?["tags"]?.arrayValue ?? []
-            #expect(tags.contains(.object([("key", .string("mlflow.modelVersions")), ("value", .string(#"[{"name": "rm", "version": "2"}]"#))])))
+            #expect(tags.contains(.object([("key", .string("mlflow.modelVersions")), ("value", .string(#"[{"name": "rm", "version": 2}]"#))])))
             try await client.execute(uri: "/api/2.0/mlflow/logged-models/\(mid)/tags/never", method: .delete) { r in
                 #expect(r.status == .notFound)
             }

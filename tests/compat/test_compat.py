@@ -13,7 +13,7 @@ from harness import Result, compare_case, first_difference, normalise
 def record(results):
     unexplained = []
     for r in results:
-        why = None if r.same else allowed(r.group, r.case)
+        why = None if r.same else allowed(r.group, r.case, r.diff)
         RESULTS.append((r.group, r.case, r.same, r.diff, why))
         if not r.same and why is None:
             unexplained.append(f"{r.case}: {r.diff}")
