@@ -20,9 +20,18 @@ struct ArtifactsController {
             case .run(let id, let path): return (.run(id), path)
             case .model(let id, let path): return (.model(id), path)
             }
+        } catch let e as TrackerError where e.kind == .invalidInput {
+            throw APIError.invalid("Invalid path")
         } catch {
             throw APIError.from(error)
         }
+    }
+
+    /// A path below an artifact root: relative, no `..` or `.` segments (the reference's "Invalid path").
+    static func relativePath(_ raw: String) throws -> String {
+        let parts = raw.split(separator: "/", omittingEmptySubsequences: false)
+        if raw.hasPrefix("/") || parts.contains(where: { $0 == ".." || $0 == "." }) { throw APIError.invalid("Invalid path") }
+        return raw.hasSuffix("/") ? String(raw.dropLast()) : raw
     }
 
     func register(_ router: Router<BasicRequestContext>) {
@@ -61,7 +70,7 @@ struct ArtifactsController {
             do {
                 let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
                 guard let record = try await Blocking.run({ try store.artifact(owner, path: path) }) else {
-                    throw APIError.notFound("Artifact '\(path)' not found")
+                    throw APIError.notFound("No such artifact: '\(context.parameters.getCatchAll().joined(separator: "/"))'")
                 }
                 let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
                 var buffer = ByteBuffer()
@@ -126,15 +135,23 @@ struct LoggedModelsController {
         switch s?.uppercased() {
         case "2", "LOGGED_MODEL_READY": return "LOGGED_MODEL_READY"
         case "3", "LOGGED_MODEL_UPLOAD_FAILED": return "LOGGED_MODEL_UPLOAD_FAILED"
-        default: return "LOGGED_MODEL_PENDING"
+        case "1", "LOGGED_MODEL_PENDING": return "LOGGED_MODEL_PENDING"
+        default: return "LOGGED_MODEL_STATUS_UNSPECIFIED"
         }
     }
 
     func register(_ router: Router<BasicRequestContext>) {
         let p = "/api/2.0/mlflow/logged-models"
         let store = r.store
-        r.add(router, .post, p) { f in
-            guard let exp = Int64(try f.require("experiment_id")) else { throw APIError.notFound("No Experiment with that id exists") }
+        let createSchema: [(String, [Check])] = [
+            ("experiment_id", [.string, .required]), ("name", [.string]), ("model_type", [.string]), ("source_run_id", [.string]),
+            ("params", [.array]), ("tags", [.array]),
+        ]
+        r.add(router, .post, p, schema: createSchema) { f in
+            let id = try f.require("experiment_id")
+            guard let exp = Int64(id) else {
+                throw APIError.invalid("Invalid experiment ID '\(id)'. Experiment ID must be a valid integer.")
+            }
             let m = try store.createLoggedModel(
                 experimentID: exp, name: f.string("name") ?? "model",
                 sourceRunID: f.string("source_run_id").flatMap { $0.isEmpty ? nil : $0 },
@@ -152,7 +169,11 @@ struct LoggedModelsController {
                 ("next_page_token", models.count > max ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }
-        r.add(router, .post, "\(p)/search", search)
+        let searchSchema: [(String, [Check])] = [
+            ("experiment_ids", [.array, .stringItems, .required]), ("filter", [.string]), ("datasets", [.array]),
+            ("max_results", [.int]), ("order_by", [.array]), ("page_token", [.string]),
+        ]
+        r.add(router, .post, "\(p)/search", schema: searchSchema, search)
         router.get("\(p)/:id") { request, context -> Response in
             do {
                 let id = try context.parameters.require("id")
@@ -163,6 +184,7 @@ struct LoggedModelsController {
             do {
                 let id = try context.parameters.require("id")
                 let f = try await fields(request, limit: r.bodyLimit)
+                try f.validate([("status", [.required])])
                 let m = try await Blocking.run { try store.setLoggedModelStatus(id: id, status: Self.status(f.string("status"))) }
                 return jsonResponse(.object([("model", MLflowJSON.loggedModel(m))]))
             } catch { throw APIError.from(error) }
@@ -178,6 +200,7 @@ struct LoggedModelsController {
             do {
                 let id = try context.parameters.require("id")
                 let f = try await fields(request, limit: r.bodyLimit)
+                try f.validate([("tags", [.array])])
                 let tags = try f.keyValues("tags")
                 try await Blocking.run { try store.setLoggedModelTags(id: id, tags: tags) }
                 return emptyObject
@@ -191,13 +214,57 @@ struct LoggedModelsController {
                 return emptyObject
             } catch { throw APIError.from(error) }
         }
+        registerArtifacts(router, p)
         router.post("\(p)/:id/params") { request, context -> Response in
             do {
                 let id = try context.parameters.require("id")
                 let f = try await fields(request, limit: r.bodyLimit)
+                try f.validate([("params", [.array])])
                 let params = try f.keyValues("params")
                 try await Blocking.run { try store.logLoggedModelParams(id: id, params: params) }
                 return emptyObject
+            } catch { throw APIError.from(error) }
+        }
+    }
+}
+
+extension LoggedModelsController {
+    /// `GET logged-models/{id}/artifacts/directories?artifact_directory_path=` (a listing with the
+    /// model's root URI) and `…/artifacts/files?artifact_file_path=` (the file's bytes).
+    func registerArtifacts(_ router: Router<BasicRequestContext>, _ p: String) {
+        let store = r.store
+        let artifacts = r.artifacts
+        router.get("\(p)/:id/artifacts/directories") { request, context -> Response in
+            do {
+                let id = try context.parameters.require("id")
+                let f = Fields(body: .object([]), query: queryFields(request), isQuery: true)
+                try f.validate([("artifact_directory_path", [.string])])
+                let dir = try ArtifactsController.relativePath(f.string("artifact_directory_path") ?? "")
+                let (model, entries) = try await Blocking.run {
+                    (try store.loggedModel(id: id), try store.listArtifacts(.model(id), prefix: dir))
+                }
+                let files = entries.map { e in
+                    MLflowJSON.object([
+                        ("path", .string(dir.isEmpty ? e.name : dir + "/" + e.name)), ("is_dir", .bool(e.isDir)),
+                        ("file_size", e.size.map { .int($0) }),
+                    ])
+                }
+                return jsonResponse(MLflowJSON.object([("root_uri", .string(model.artifactURI)), ("files", MLflowJSON.list(files))]))
+            } catch { throw APIError.from(error) }
+        }
+        router.get("\(p)/:id/artifacts/files") { request, context -> Response in
+            do {
+                let id = try context.parameters.require("id")
+                let f = Fields(body: .object([]), query: queryFields(request), isQuery: true)
+                try f.validate([("artifact_file_path", [.string, .required])])
+                let path = try ArtifactsController.relativePath(try f.require("artifact_file_path"))
+                guard let record = try await Blocking.run({ try store.artifact(.model(id), path: path) }) else {
+                    throw APIError.notFound("No such file or directory: '\(path)'")
+                }
+                let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
+                var buffer = ByteBuffer()
+                buffer.writeBytes(data)
+                return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: buffer))
             } catch { throw APIError.from(error) }
         }
     }

@@ -50,7 +50,7 @@ struct RegistryController {
         }
 
         // MARK: Registered models
-        r.add(router, .post, "\(p)/registered-models/create") { f in
+        r.add(router, .post, "\(p)/registered-models/create", schema: [("name", [.string, .required]), ("tags", [.array]), ("description", [.string])]) { f in
             let name = try f.require("name")
             do {
                 _ = try store.createModel(name: name, description: f.string("description") ?? "", tags: try f.keyValues("tags"))
@@ -60,21 +60,23 @@ struct RegistryController {
             }
             return .object([("registered_model", try modelJSON(name))])
         }
-        r.add(router, .get, "\(p)/registered-models/get") { f in .object([("registered_model", try modelJSON(try f.require("name")))]) }
-        r.add(router, .post, "\(p)/registered-models/rename") { f in
+        r.add(router, .get, "\(p)/registered-models/get", schema: [("name", [.string, .required])]) { f in
+            .object([("registered_model", try modelJSON(try f.require("name")))])
+        }
+        r.add(router, .post, "\(p)/registered-models/rename", schema: [("name", [.string, .required]), ("new_name", [.string, .required])]) { f in
             let name = try f.require("name")
             let newName = try f.require("new_name")
             _ = try model(name)
             try store.renameModel(name, to: newName)
             return .object([("registered_model", try modelJSON(newName))])
         }
-        r.add(router, .patch, "\(p)/registered-models/update") { f in
+        r.add(router, .patch, "\(p)/registered-models/update", schema: [("name", [.string, .required]), ("description", [.string])]) { f in
             let name = try f.require("name")
             _ = try model(name)
             try store.updateDescription(model: name, version: nil, description: f.string("description") ?? "")
             return .object([("registered_model", try modelJSON(name))])
         }
-        r.add(router, .delete, "\(p)/registered-models/delete") { f in
+        r.add(router, .delete, "\(p)/registered-models/delete", schema: [("name", [.string, .required])]) { f in
             let name = try f.require("name")
             _ = try model(name)
             try store.deleteRegistryEntry(model: name, version: nil)
@@ -112,21 +114,28 @@ struct RegistryController {
                 ("next_page_token", offset + max < matched.count ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }
-        r.add(router, .get, "\(p)/registered-models/search", searchModels)
-        r.add(router, .post, "\(p)/registered-models/search", searchModels)
-        r.add(router, .post, "\(p)/registered-models/set-tag") { f in
+        let modelSearchSchema: [(String, [Check])] = [
+            ("filter", [.string]), ("max_results", [.int, .atMost(1000)]), ("order_by", [.array, .stringItems]), ("page_token", [.string]),
+        ]
+        r.add(router, .get, "\(p)/registered-models/search", schema: modelSearchSchema, searchModels)
+        r.add(router, .post, "\(p)/registered-models/search", schema: modelSearchSchema, searchModels)
+        r.add(router, .post, "\(p)/registered-models/set-tag", schema: [("name", [.string, .required]), ("key", [.string, .required]), ("value", [.string])]) {
+            f in
             let name = try f.require("name")
             _ = try model(name)
             try store.setRegistryTag(model: name, version: nil, key: try f.require("key"), value: f.string("value") ?? "")
             return .object([])
         }
-        r.add(router, .delete, "\(p)/registered-models/delete-tag") { f in
+        r.add(router, .delete, "\(p)/registered-models/delete-tag", schema: [("name", [.string, .required]), ("key", [.string, .required])]) { f in
             let name = try f.require("name")
             _ = try model(name)
             try store.setRegistryTag(model: name, version: nil, key: try f.require("key"), value: nil)
             return .object([])
         }
-        r.add(router, .post, "\(p)/registered-models/alias") { f in
+        r.add(
+            router, .post, "\(p)/registered-models/alias",
+            schema: [("name", [.string, .required]), ("alias", [.string, .required]), ("version", [.string, .required])]
+        ) { f in
             let name = try f.require("name")
             _ = try model(name)
             let alias = try f.require("alias")
@@ -136,7 +145,7 @@ struct RegistryController {
             try store.setAlias(model: name, alias: alias, version: try versionNumber(f))
             return .object([])
         }
-        r.add(router, .get, "\(p)/registered-models/alias") { f in
+        r.add(router, .get, "\(p)/registered-models/alias", schema: [("name", [.string, .required]), ("alias", [.string, .required])]) { f in
             let name = try f.require("name")
             let alias = try f.require("alias")
             _ = try model(name)
@@ -145,7 +154,7 @@ struct RegistryController {
             }
             return .object([("model_version", try versionJSON(name, v))])
         }
-        r.add(router, .delete, "\(p)/registered-models/alias") { f in
+        r.add(router, .delete, "\(p)/registered-models/alias", schema: [("name", [.string, .required]), ("alias", [.string, .required])]) { f in
             let name = try f.require("name")
             _ = try model(name)
             try store.deleteAlias(model: name, alias: try f.require("alias"))
@@ -156,11 +165,21 @@ struct RegistryController {
             _ = try model(name)
             return MLflowJSON.object([("model_versions", MLflowJSON.list(try latest(name, stages: f.strings("stages"))))])
         }
-        r.add(router, .post, "\(p)/registered-models/get-latest-versions", latestVersions)
-        r.add(router, .get, "\(p)/registered-models/get-latest-versions", latestVersions)
+        r.add(
+            router, .post, "\(p)/registered-models/get-latest-versions", schema: [("name", [.string, .required]), ("stages", [.array, .stringItems])],
+            latestVersions)
+        r.add(
+            router, .get, "\(p)/registered-models/get-latest-versions", schema: [("name", [.string, .required]), ("stages", [.array, .stringItems])],
+            latestVersions)
 
         // MARK: Model versions
-        r.add(router, .post, "\(p)/model-versions/create") { f in
+        r.add(
+            router, .post, "\(p)/model-versions/create",
+            schema: [
+                ("name", [.string, .required]), ("source", [.string, .required]), ("run_id", [.string]), ("tags", [.array]), ("run_link", [.string]),
+                ("description", [.string]), ("model_id", [.string]),
+            ]
+        ) { f in
             let name = try f.require("name")
             _ = try model(name)
             let runID = f.string("run_id").flatMap { $0.isEmpty ? nil : $0 }
@@ -169,17 +188,20 @@ struct RegistryController {
                 description: f.string("description") ?? "", tags: try f.keyValues("tags"))
             return .object([("model_version", try versionJSON(name, v.version))])
         }
-        r.add(router, .get, "\(p)/model-versions/get") { f in
+        r.add(router, .get, "\(p)/model-versions/get", schema: [("name", [.string, .required]), ("version", [.string, .required])]) { f in
             .object([("model_version", try versionJSON(try f.require("name"), try versionNumber(f)))])
         }
-        r.add(router, .patch, "\(p)/model-versions/update") { f in
+        r.add(
+            router, .patch, "\(p)/model-versions/update",
+            schema: [("name", [.string, .required]), ("version", [.string, .required]), ("description", [.string])]
+        ) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
             _ = try versionJSON(name, n)
             try store.updateDescription(model: name, version: n, description: f.string("description") ?? "")
             return .object([("model_version", try versionJSON(name, n))])
         }
-        r.add(router, .delete, "\(p)/model-versions/delete") { f in
+        r.add(router, .delete, "\(p)/model-versions/delete", schema: [("name", [.string, .required]), ("version", [.string, .required])]) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
             _ = try versionJSON(name, n)
@@ -226,23 +248,38 @@ struct RegistryController {
                 ("next_page_token", offset + max < out.count ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }
-        r.add(router, .get, "\(p)/model-versions/search", searchVersions)
-        r.add(router, .post, "\(p)/model-versions/search", searchVersions)
-        r.add(router, .post, "\(p)/model-versions/set-tag") { f in
+        let versionSearchSchema: [(String, [Check])] = [
+            ("filter", [.string]), ("max_results", [.int, .atMost(200_000)]), ("order_by", [.array, .stringItems]),
+            ("page_token", [.string]),
+        ]
+        r.add(router, .get, "\(p)/model-versions/search", schema: versionSearchSchema, searchVersions)
+        r.add(router, .post, "\(p)/model-versions/search", schema: versionSearchSchema, searchVersions)
+        r.add(
+            router, .post, "\(p)/model-versions/set-tag",
+            schema: [("name", [.string, .required]), ("version", [.string, .required]), ("key", [.string, .required]), ("value", [.string])]
+        ) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
             _ = try versionJSON(name, n)
             try store.setRegistryTag(model: name, version: n, key: try f.require("key"), value: f.string("value") ?? "")
             return .object([])
         }
-        r.add(router, .delete, "\(p)/model-versions/delete-tag") { f in
+        r.add(
+            router, .delete, "\(p)/model-versions/delete-tag",
+            schema: [("name", [.string, .required]), ("version", [.string, .required]), ("key", [.string, .required])]
+        ) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
             _ = try versionJSON(name, n)
             try store.setRegistryTag(model: name, version: n, key: try f.require("key"), value: nil)
             return .object([])
         }
-        r.add(router, .post, "\(p)/model-versions/transition-stage") { f in
+        r.add(
+            router, .post, "\(p)/model-versions/transition-stage",
+            schema: [
+                ("name", [.string, .required]), ("version", [.string, .required]), ("stage", [.string, .required]), ("archive_existing_versions", [.bool]),
+            ]
+        ) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
             _ = try versionJSON(name, n)
@@ -250,7 +287,7 @@ struct RegistryController {
                 model: name, version: n, stage: try f.require("stage"), archiveExisting: f.bool("archive_existing_versions") ?? false)
             return .object([("model_version", try versionJSON(name, n))])
         }
-        r.add(router, .get, "\(p)/model-versions/get-download-uri") { f in
+        r.add(router, .get, "\(p)/model-versions/get-download-uri", schema: [("name", [.string, .required]), ("version", [.string, .required])]) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
             _ = try versionJSON(name, n)

@@ -97,7 +97,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, artifacts: artifacts, configuration: c),
+        router: AjaxPrefix(inner: buildRouter(store: store, artifacts: artifacts, configuration: c)),
         configuration: .init(address: .hostname(c.host, port: c.port), serverName: "tracker"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? c.port) },
         logger: logger)

@@ -11,12 +11,13 @@ struct Routes: Sendable {
 
     func add(
         _ router: Router<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: String, limit: Int? = nil,
-        _ handler: @escaping @Sendable (Fields) throws -> JSON
+        schema: [(String, [Check])] = [], _ handler: @escaping @Sendable (Fields) throws -> JSON
     ) {
         let bodyLimit = limit ?? self.bodyLimit
         router.on(RouterPath(path), method: method) { request, _ -> Response in
             do {
                 let f = try await fields(request, limit: bodyLimit)
+                try f.validate(schema)
                 return jsonResponse(try await Blocking.run { try handler(f) })
             } catch {
                 throw APIError.from(error)
@@ -60,31 +61,32 @@ struct TrackingController {
         let store = self.store
 
         // MARK: Experiments
-        r.add(router, .get, "\(p)/experiments/get-by-name") { f in
+        r.add(router, .get, "\(p)/experiments/get-by-name", schema: [("experiment_name", [.required, .string])]) { f in
             let name = try f.require("experiment_name")
             guard let e = try store.experiment(named: name) else {
                 throw APIError.notFound("Could not find experiment with name '\(name)'")
             }
             return .object([("experiment", MLflowJSON.experiment(e))])
         }
-        r.add(router, .get, "\(p)/experiments/get") { f in
+        r.add(router, .get, "\(p)/experiments/get", schema: [("experiment_id", [.required, .string])]) { f in
             let id = try f.require("experiment_id")
-            guard let n = Int64(id), let e = try store.experiment(id: n) else {
-                throw APIError.notFound("No Experiment with id=\(id) exists")
+            guard let n = Int64(id) else {
+                throw APIError.invalid("Invalid experiment ID '\(id)'. Experiment ID must be a valid integer.")
             }
+            guard let e = try store.experiment(id: n) else { throw APIError.notFound("No Experiment with id=\(id) exists") }
             return .object([("experiment", MLflowJSON.experiment(e))])
         }
-        r.add(router, .post, "\(p)/experiments/create") { f in
+        r.add(router, .post, "\(p)/experiments/create", schema: [("name", [.required, .string]), ("artifact_location", [.string]), ("tags", [.array])]) { f in
             let e = try store.createExperiment(
                 name: try f.require("name"), artifactLocation: f.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 },
                 tags: try f.keyValues("tags"))
             return .object([("experiment_id", .string(String(e.id)))])
         }
         let search: @Sendable (Fields) throws -> JSON = { f in
-            let max = Int(try f.int64("max_results") ?? 1000)
-            if max < 1 || max > 50_000 {
-                throw APIError.invalid("Invalid value \(max) for parameter 'max_results': must be between 1 and 50000")
-            }
+            // Like the reference, no default page size: a request without max_results is refused.
+            let max = Int(try f.int64("max_results") ?? 0)
+            if max < 1 { throw APIError.invalid("Invalid value \(max) for parameter 'max_results' supplied. It must be a positive integer") }
+            if max > 50_000 { throw APIError.invalid("Invalid value \(max) for parameter 'max_results' supplied. It must be at most 50000") }
             let offset = try PageToken.decode(f.string("page_token"))
             let clauses = try SimpleFilter.parse(f.string("filter") ?? "")
             var all = try store.listExperiments(view: viewType(f.string("view_type")))
@@ -122,31 +124,49 @@ struct TrackingController {
                 ("next_page_token", offset + max < all.count ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }
-        r.add(router, .post, "\(p)/experiments/search", search)
-        r.add(router, .get, "\(p)/experiments/search", search)
+        let searchSchema: [(String, [Check])] = [
+            ("max_results", [.int]), ("order_by", [.array]), ("filter", [.string]), ("page_token", [.string]),
+        ]
+        r.add(router, .post, "\(p)/experiments/search", schema: searchSchema, search)
+        r.add(router, .get, "\(p)/experiments/search", schema: searchSchema, search)
         @Sendable func experimentID(_ f: Fields) throws -> Int64 {
             let id = try f.require("experiment_id")
-            guard let n = Int64(id) else { throw APIError.notFound("No Experiment with id=\(id) exists") }
+            guard let n = Int64(id) else {
+                throw APIError.invalid("Invalid experiment ID '\(id)'. Experiment ID must be a valid integer.")
+            }
             return n
         }
-        r.add(router, .post, "\(p)/experiments/delete") { f in
+        r.add(router, .post, "\(p)/experiments/delete", schema: [("experiment_id", [.required, .string])]) { f in
             try store.updateExperiment(id: try experimentID(f), lifecycle: "deleted")
             return .object([])
         }
-        r.add(router, .post, "\(p)/experiments/restore") { f in
+        r.add(router, .post, "\(p)/experiments/restore", schema: [("experiment_id", [.required, .string])]) { f in
             try store.updateExperiment(id: try experimentID(f), lifecycle: "active")
             return .object([])
         }
-        r.add(router, .post, "\(p)/experiments/update") { f in
+        r.add(router, .post, "\(p)/experiments/update", schema: [("experiment_id", [.required, .string]), ("new_name", [.string, .required])]) { f in
             try store.updateExperiment(id: try experimentID(f), newName: f.string("new_name"))
             return .object([])
         }
-        r.add(router, .post, "\(p)/experiments/set-experiment-tag") { f in
-            try store.updateExperiment(id: try experimentID(f), setTag: KeyValue(try f.require("key"), f.string("value") ?? ""))
+        r.add(
+            router, .post, "\(p)/experiments/set-experiment-tag",
+            schema: [("experiment_id", [.required, .string]), ("key", [.required, .string]), ("value", [.string])]
+        ) { f in
+            let key = try f.require("key")
+            let value = f.string("value") ?? ""
+            if key.count > 250 { throw APIError.invalid("'key' exceeds the maximum length of 250 characters") }
+            if value.count > 20_000 { throw APIError.invalid("'value' exceeds the maximum length of 20000 characters") }
+            try store.updateExperiment(id: try experimentID(f), setTag: KeyValue(key, value))
             return .object([])
         }
-        r.add(router, .post, "\(p)/experiments/delete-experiment-tag") { f in
-            try store.updateExperiment(id: try experimentID(f), deleteTag: try f.require("key"))
+        r.add(router, .post, "\(p)/experiments/delete-experiment-tag", schema: [("experiment_id", [.required, .string]), ("key", [.required, .string])]) { f in
+            let id = try experimentID(f)
+            let key = try f.require("key")
+            guard let e = try store.experiment(id: id) else { throw APIError.notFound("No Experiment with id=\(id) exists") }
+            if !e.tags.contains(where: { $0.key == key }) {
+                throw APIError.notFound("No tag with name: \(key) in experiment with id \(id)")
+            }
+            try store.updateExperiment(id: id, deleteTag: key)
             return .object([])
         }
 
@@ -164,7 +184,7 @@ struct TrackingController {
             }
             return MLflowJSON.run(run, outputs: try store.runOutputs(runID: id))
         }
-        r.add(router, .post, "\(p)/runs/create") { f in
+        r.add(router, .post, "\(p)/runs/create", schema: [("experiment_id", [.string]), ("start_time", [.int]), ("run_name", [.string])]) { f in
             let exp = Int64(f.string("experiment_id") ?? "0") ?? -1
             guard try store.experiment(id: exp) != nil else {
                 throw APIError.notFound("No Experiment with id=\(f.string("experiment_id") ?? "") exists")
@@ -178,22 +198,25 @@ struct TrackingController {
                 startTime: try f.int64("start_time"), tags: tags)
             return .object([("run", try runJSON(info.runID))])
         }
-        r.add(router, .get, "\(p)/runs/get") { f in .object([("run", try runJSON(try runID(f)))]) }
-        r.add(router, .post, "\(p)/runs/update") { f in
+        r.add(router, .get, "\(p)/runs/get", schema: [("run_id", [.required, .string])]) { f in .object([("run", try runJSON(try runID(f)))]) }
+        r.add(
+            router, .post, "\(p)/runs/update",
+            schema: [("run_id", [.required, .string]), ("end_time", [.int]), ("status", [.enumeration(1...5)]), ("run_name", [.string])]
+        ) { f in
             let id = try runID(f)
             let info = try store.updateRun(
                 runID: id, status: try f.string("status").map(runStatus), endTime: try f.int64("end_time"), name: f.string("run_name"))
             return .object([("run_info", MLflowJSON.runInfo(info))])
         }
-        r.add(router, .post, "\(p)/runs/delete") { f in
+        r.add(router, .post, "\(p)/runs/delete", schema: [("run_id", [.required, .string])]) { f in
             try store.setRunLifecycle(runID: try runID(f), deleted: true)
             return .object([])
         }
-        r.add(router, .post, "\(p)/runs/restore") { f in
+        r.add(router, .post, "\(p)/runs/restore", schema: [("run_id", [.required, .string])]) { f in
             try store.setRunLifecycle(runID: try runID(f), deleted: false)
             return .object([])
         }
-        r.add(router, .post, "\(p)/runs/log-parameter") { f in
+        r.add(router, .post, "\(p)/runs/log-parameter", schema: [("run_id", [.required, .string]), ("key", [.required, .string]), ("value", [.string])]) { f in
             var value = f.string("value") ?? ""
             // The reference server truncates long values (MLFLOW_TRUNCATE_LONG_VALUES); so do we.
             if value.utf8.count > Limits.paramValueLength {
@@ -202,41 +225,62 @@ struct TrackingController {
             try store.log(runID: try runID(f), LogBatch(params: [KeyValue(try f.require("key"), value)]))
             return .object([])
         }
-        r.add(router, .post, "\(p)/runs/log-metric") { f in
+        r.add(
+            router, .post, "\(p)/runs/log-metric",
+            schema: [
+                ("run_id", [.required, .string]), ("key", [.required, .string]), ("value", [.required, .float]), ("timestamp", [.int, .required]),
+                ("step", [.int]),
+            ]
+        ) { f in
             let key = try f.require("key")
             guard let ts = try f.int64("timestamp") else { throw APIError.invalid("Missing value for required parameter 'timestamp'.") }
             let point = MetricPoint(key: key, value: try metricValue(f.raw("value")), step: try f.int64("step") ?? 0, time: ts)
             try store.log(runID: try runID(f), LogBatch(metrics: [point]))
             return .object([])
         }
-        r.add(router, .post, "\(p)/runs/set-tag") { f in
+        r.add(router, .post, "\(p)/runs/set-tag", schema: [("run_id", [.required, .string]), ("key", [.required, .string]), ("value", [.string])]) { f in
             try store.log(runID: try runID(f), LogBatch(tags: [KeyValue(try f.require("key"), f.string("value") ?? "")]))
             return .object([])
         }
-        r.add(router, .post, "\(p)/runs/delete-tag") { f in
+        r.add(router, .post, "\(p)/runs/delete-tag", schema: [("run_id", [.required, .string]), ("key", [.required, .string])]) { f in
             try store.deleteRunTag(runID: try runID(f), key: try f.require("key"))
             return .object([])
         }
-        r.add(router, .post, "\(p)/runs/log-batch", limit: 1_048_576 + 65_536) { f in
+        r.add(
+            router, .post, "\(p)/runs/log-batch", limit: 1_048_576 + 65_536,
+            schema: [("run_id", [.string, .required]), ("metrics", [.array]), ("params", [.array]), ("tags", [.array])]
+        ) { f in
             let id = try runID(f)
             let params = try f.keyValues("params")
             let tags = try f.keyValues("tags")
-            let metrics = try (f.raw("metrics")?.arrayValue ?? []).map { m -> MetricPoint in
-                guard let key = m["key"]?.stringValue else { throw APIError.invalid("every metric needs a 'key'") }
-                guard let ts = m["timestamp"]?.int64Value else {
-                    throw APIError.invalid("Missing value for required parameter 'timestamp' of metric '\(key)'.")
+            let metrics = try (f.raw("metrics")?.arrayValue ?? []).enumerated().map { i, m -> MetricPoint in
+                for field in ["key", "value", "timestamp"] where m[field] == nil || m[field] == .null || m[field] == .string("") {
+                    throw APIError.schema("Missing value for required parameter 'metrics[\(i)].\(field)'.")
                 }
-                return MetricPoint(key: key, value: try metricValue(m["value"]), step: m["step"]?.int64Value ?? 0, time: ts)
+                return MetricPoint(
+                    key: m["key"]?.stringValue ?? "", value: try metricValue(m["value"]), step: m["step"]?.int64Value ?? 0,
+                    time: m["timestamp"]?.int64Value ?? 0)
             }
             if metrics.count > 1000 {
-                throw APIError.invalid("A batch logging request can contain at most 1000 metrics. Got \(metrics.count) metrics.")
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 1000 metrics. Got \(metrics.count) metrics. Please split up metrics across multiple requests and try again."
+                )
             }
             if params.count > 100 {
-                throw APIError.invalid("A batch logging request can contain at most 100 params. Got \(params.count) params.")
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 100 params. Got \(params.count) params. Please split up params across multiple requests and try again."
+                )
             }
-            if tags.count > 100 { throw APIError.invalid("A batch logging request can contain at most 100 tags. Got \(tags.count) tags.") }
+            if tags.count > 100 {
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 100 tags. Got \(tags.count) tags. Please split up tags across multiple requests and try again."
+                )
+            }
             if metrics.count + params.count + tags.count > 1000 {
-                throw APIError.invalid("A batch logging request can contain at most 1000 metrics, params and tags in total.")
+                let n = metrics.count + params.count + tags.count
+                throw APIError.invalid(
+                    "A batch logging request can contain at most 1000 metrics, params, and tags. Got \(n) metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again."
+                )
             }
             let truncated = params.map {
                 $0.value.utf8.count > Limits.paramValueLength
@@ -263,21 +307,35 @@ struct TrackingController {
                 ("next_page_token", runs.count > max ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }
-        r.add(router, .post, "\(p)/runs/search", searchRuns)
-        r.add(router, .get, "\(p)/runs/search", searchRuns)
-        r.add(router, .get, "\(p)/metrics/get-history") { f in
+        let runSearchSchema: [(String, [Check])] = [
+            ("experiment_ids", [.array]), ("filter", [.string]), ("max_results", [.int, .atMost(50_000)]),
+            ("order_by", [.array, .stringItems]),
+        ]
+        r.add(router, .post, "\(p)/runs/search", schema: runSearchSchema, searchRuns)
+        r.add(router, .get, "\(p)/runs/search", schema: runSearchSchema, searchRuns)
+        r.add(
+            router, .get, "\(p)/metrics/get-history",
+            schema: [("run_id", [.string, .required]), ("metric_key", [.string, .required]), ("page_token", [.string])]
+        ) { f in
             let id = try runID(f)
             let key = try f.require("metric_key")
-            let max = Int(try f.int64("max_results") ?? 25_000)
-            if max < 1 { throw APIError.invalid("max_results must be positive") }
+            // Like the reference, a max_results that is not a number is ignored here.
+            let max = Int((try? f.int64("max_results")) ?? 25_000)
+            if max < 1 {
+                throw APIError.invalid("Invalid value \(max) for parameter 'max_results' supplied. It must be a positive integer.")
+            }
             let offset = try PageToken.decode(f.string("page_token"))
-            let points = try store.metricHistory(runID: id, key: key, limit: max + 1, offset: offset)
+            // The reference answers an unknown run's history with an empty one.
+            let points: [MetricPoint]
+            do { points = try store.metricHistory(runID: id, key: key, limit: max + 1, offset: offset) } catch let e as TrackerError
+                where e.kind == .notFound
+            { points = [] }
             return MLflowJSON.object([
                 ("metrics", MLflowJSON.list(points.prefix(max).map(MLflowJSON.metric))),
                 ("next_page_token", points.count > max ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }
-        r.add(router, .post, "\(p)/runs/outputs") { f in
+        r.add(router, .post, "\(p)/runs/outputs", schema: [("run_id", [.required, .string]), ("models", [.required, .array])]) { f in
             let id = try runID(f)
             let models = try (f.raw("models")?.arrayValue ?? []).map { m -> (String, Int64) in
                 guard let mid = m["model_id"]?.stringValue else { throw APIError.invalid("every output needs a 'model_id'") }

@@ -11,6 +11,8 @@ struct APIError: Error, HTTPResponseError {
     let message: String
 
     static func invalid(_ m: String) -> APIError { APIError(status: .badRequest, code: "INVALID_PARAMETER_VALUE", message: m) }
+    /// A request-schema failure, worded as the reference server words it.
+    static func schema(_ m: String) -> APIError { .invalid(m + " See the API docs for more information about request parameters.") }
     static func notFound(_ m: String) -> APIError { APIError(status: .notFound, code: "RESOURCE_DOES_NOT_EXIST", message: m) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -22,9 +24,10 @@ struct APIError: Error, HTTPResponseError {
         if let e = error as? APIError { return e }
         if let e = error as? TrackerError {
             switch e.kind {
-            case .invalidInput, .conflict: return .invalid(e.message)
-            case .notFound: return .notFound(e.message)
-            case .alreadyExists: return APIError(status: .badRequest, code: "RESOURCE_ALREADY_EXISTS", message: e.message)
+            case .invalidInput, .conflict: return .invalid(MLflowWords.invalid(e.message))
+            case .notFound: return .notFound(MLflowWords.notFound(e.message))
+            case .alreadyExists:
+                return APIError(status: .badRequest, code: "RESOURCE_ALREADY_EXISTS", message: MLflowWords.alreadyExists(e.message))
             case .gateFailed: return APIError(status: .conflict, code: "GATE_FAILED", message: e.message)
             case .storage:
                 if e.message.contains("stayed locked") {
@@ -83,8 +86,23 @@ struct Fields: Sendable {
     }
 
     func require(_ key: String) throws -> String {
-        guard let s = string(key), !s.isEmpty else { throw APIError.invalid("Missing value for required parameter '\(key)'.") }
+        guard let s = string(key), !s.isEmpty else { throw APIError.schema("Missing value for required parameter '\(key)'.") }
         return s
+    }
+
+    /// Checks the request against an endpoint's schema the way the reference server does, field
+    /// by field in order: a required field missing (or empty), then a value of the wrong JSON type.
+    /// Runs before any lookup, so a malformed request never reaches the store.
+    func validate(_ schema: [(String, [Check])]) throws {
+        for (key, checks) in schema {
+            var value = isQuery ? query[key].map { v -> JSON in v.count == 1 ? .string(v[0]) : .array(v.map { .string($0) }) } : raw(key)
+            if key == "run_id" && value == nil { value = isQuery ? query["run_uuid"]?.first.map { .string($0) } : raw("run_uuid") }
+            if value == nil && !checks.contains(.required) { continue }
+            // An absent field parses fine as protobuf, so the reference skips its type checks.
+            for check in checks where value != nil || check == .required {
+                if let message = check.failure(key, value, isQuery: isQuery) { throw APIError.schema(message) }
+            }
+        }
     }
 
     func int64(_ key: String) throws -> Int64? {
@@ -112,8 +130,10 @@ struct Fields: Sendable {
     func keyValues(_ key: String) throws -> [KeyValue] {
         guard let a = raw(key) else { return [] }
         guard let items = a.arrayValue else { throw APIError.invalid("'\(key)' must be a list of {key, value}") }
-        return try items.map { item in
-            guard let k = item["key"]?.stringValue else { throw APIError.invalid("every entry of '\(key)' needs a string 'key'") }
+        return try items.enumerated().map { i, item in
+            guard let k = item["key"]?.stringValue, !k.isEmpty else {
+                throw APIError.schema("Missing value for required parameter '\(key)[\(i)].key'.")
+            }
             let v = item["value"]
             let value: String
             switch v {
@@ -141,14 +161,10 @@ func fields(_ request: Request, limit: Int) async throws -> Fields {
     }
     var req = request
     let buffer = try await req.collectBody(upTo: limit)
-    if buffer.readableBytes == 0 { return Fields(body: .object([]), query: queryFields(request), isQuery: false) }
-    let json: JSON
-    do {
-        json = try buffer.withUnsafeReadableBytes { try JSON.parse(UnsafeRawBufferPointer($0).bindMemory(to: UInt8.self)) }
-    } catch let e as JSONError {
-        throw APIError.invalid("Malformed JSON request body: \(e.description)")
-    }
-    guard case .object = json else { throw APIError.invalid("the request body must be a JSON object") }
+    // The reference reads a body that is not a JSON object as an empty request (its schema then
+    // names the first missing field), so a malformed body answers like an empty one.
+    let json = try? buffer.withUnsafeReadableBytes { try JSON.parse(UnsafeRawBufferPointer($0).bindMemory(to: UInt8.self)) }
+    guard let json, case .object = json else { return Fields(body: .object([]), query: queryFields(request), isQuery: false) }
     return Fields(body: json, query: queryFields(request), isQuery: false)
 }
 
@@ -171,10 +187,146 @@ enum PageToken {
 
     static func decode(_ token: String?) throws -> Int {
         guard let token, !token.isEmpty else { return 0 }
-        guard let data = Data(base64Encoded: token), let json = try? JSON.parse(Array(data)), let o = json["offset"]?.int64Value, o >= 0
-        else {
-            throw APIError.invalid("Invalid page token")
+        guard let data = Data(base64Encoded: token) else { throw APIError.invalid("Invalid page token, could not base64-decode") }
+        guard let json = try? JSON.parse(Array(data)), let o = json["offset"]?.int64Value, o >= 0 else {
+            throw APIError.invalid("Invalid page token, decoded value=\(String(decoding: data, as: UTF8.self))")
         }
         return Int(o)
+    }
+}
+
+// MARK: - Request schemas
+
+/// One check of a request field, as in the reference server's handler schemas.
+enum Check: Equatable, Sendable {
+    case required, string, int, float, bool, array, stringItems
+    /// An integer no larger than this (`max_results` limits).
+    case atMost(Int64)
+    /// A protobuf enum: its name (a string) or one of these numbers.
+    case enumeration(ClosedRange<Int64>)
+
+    /// The reference's message when `value` fails this check, or nil when it passes.
+    func failure(_ key: String, _ value: JSON?, isQuery: Bool) -> String? {
+        let ok: Bool
+        switch self {
+        case .required:
+            if value == nil || value == .string("") { return "Missing value for required parameter '\(key)'." }
+            return nil
+        case .string: ok = value?.stringValue != nil
+        case .int:
+            switch value {
+            case .some(.int), .some(.double): ok = true
+            case .some(.string(let s)): ok = Int64(s.trimmingCharacters(in: .whitespaces)) != nil
+            default: ok = false
+            }
+        case .float:
+            switch value {
+            case .some(.int), .some(.double): ok = true
+            case .some(.string(let s)): ok = Double(s) != nil || value?.doubleValue != nil
+            default: ok = false
+            }
+        case .bool:
+            if isQuery, case .string(let s) = value {
+                ok = s == "true" || s == "false"
+            } else {
+                ok = value.map { if case .bool = $0 { true } else { false } } ?? false
+            }
+        case .array: ok = value?.arrayValue != nil || (isQuery && value?.stringValue != nil)
+        case .stringItems: ok = value?.arrayValue?.allSatisfy { $0.stringValue != nil } ?? true
+        case .atMost(let limit): ok = (value?.int64Value ?? 0) <= limit
+        case .enumeration(let numbers):
+            if case .some(.int(let n)) = value { ok = numbers.contains(n) } else { ok = value?.stringValue != nil }
+        }
+        if ok { return nil }
+        return
+            "Invalid value \(PythonJSON.dumps(value ?? .null)) for parameter '\(key)' supplied:  Hint: Value was of type '\(PythonJSON.typeName(value ?? .null))'."
+    }
+}
+
+/// Python's `json.dumps(value, sort_keys=True, separators=(",", ":"))` and type names: the
+/// reference quotes a rejected value that way in its messages.
+enum PythonJSON {
+    static func dumps(_ v: JSON) -> String {
+        switch v {
+        case .object(let members):
+            return "{" + members.sorted { $0.0 < $1.0 }.map { dumps(.string($0.0)) + ":" + dumps($0.1) }.joined(separator: ",") + "}"
+        case .array(let items): return "[" + items.map(dumps).joined(separator: ",") + "]"
+        case .double(let d) where d == d.rounded() && abs(d) < 1e16: return String(format: "%.1f", d)
+        case .string(let s):
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case _ where u.value < 0x20 || u.value > 0x7e: out += String(format: "\\u%04x", u.value)
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out + "\""
+        default: return v.serialized()
+        }
+    }
+
+    static func typeName(_ v: JSON) -> String {
+        switch v {
+        case .null: return "NoneType"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .double: return "float"
+        case .string: return "str"
+        case .array: return "list"
+        case .object: return "dict"
+        }
+    }
+}
+
+/// The reference server's words for errors the store words for the CLI.
+enum MLflowWords {
+    static func invalid(_ message: String) -> String {
+        if let m = message.firstMatch(of: /^run (\S+) must be in the 'active' state to log to it; it is (\w+)/) {
+            return "The run \(m.1) must be in the 'active' state. Current state is \(m.2)."
+        }
+        if let m = message.firstMatch(of: /^experiment name is \d+ bytes; the limit is (\d+)/) {
+            return "'name' exceeds the maximum length of \(m.1) characters"
+        }
+        if message.hasPrefix("experiment name is empty") { return "Missing value for required parameter 'new_name'." }
+        if let m = message.firstMatch(of: /^(metric|param|tag) key '.*' is \d+ bytes; the limit is (\d+)/) {
+            let what = ["metric": "Metric name", "param": "Param key"][String(m.1)] ?? "key"
+            return "'\(what)' exceeds the maximum length of \(m.2) characters"
+        }
+        return message
+    }
+
+    static func alreadyExists(_ message: String) -> String {
+        if let m = message.firstMatch(of: /^experiment '(.*)' already exists/) { return "Experiment(name=\(m.1)) already exists." }
+        return message
+    }
+
+    static func notFound(_ message: String) -> String {
+        if let m = message.firstMatch(of: /^experiment (\d+) not found/) { return "No Experiment with id=\(m.1) exists" }
+        if let m = message.firstMatch(of: /^run (\S+) not found/) { return "Run with id=\(m.1) not found" }
+        if let m = message.firstMatch(of: /^no tag '(.*)' on run (\S+)$/) { return "No tag with name: \(m.1) in run with id \(m.2)" }
+        if let m = message.firstMatch(of: /^model '(.*)' not found;/) { return "Registered Model with name=\(m.1) not found" }
+        if let m = message.firstMatch(of: /^model '(.*)' has no version (\d+);/) {
+            return "Model Version (name=\(m.1), version=\(m.2)) not found"
+        }
+        return message
+    }
+}
+
+/// Serves every `/api/2.0/…` route under `/ajax-api/2.0/…` too (MLflow's web UI and some tools
+/// call that prefix): the path is rewritten before the router looks it up.
+struct AjaxPrefix<Inner: HTTPResponderBuilder>: HTTPResponderBuilder where Inner.Responder.Context == BasicRequestContext {
+    let inner: Inner
+
+    func buildResponder() -> CallbackResponder<BasicRequestContext> {
+        let responder = inner.buildResponder()
+        return CallbackResponder { request, context in
+            guard let path = request.head.path, path.hasPrefix("/ajax-api/") else { return try await responder.respond(to: request, context: context) }
+            var head = request.head
+            head.path = "/api/" + path.dropFirst("/ajax-api/".count)
+            return try await responder.respond(to: Request(head: head, body: request.body), context: context)
+        }
     }
 }

@@ -47,7 +47,7 @@ extension Store {
 
     static func loadLoggedModel(_ c: Connection, _ id: String) throws -> LoggedModel {
         guard var m = try c.queryOne("SELECT \(loggedModelColumns) FROM logged_models WHERE id = ?", [.text(id)], decodeLoggedModel) else {
-            throw TrackerError.notFound("Logged model with ID '\(id)' not found")
+            throw TrackerError.notFound("Logged model with ID '\(id)' not found.")
         }
         m.tags = try c.query("SELECT key, value FROM logged_model_tags WHERE model_id = ? ORDER BY key", [.text(id)]) {
             KeyValue($0.string(0), $0.string(1))
@@ -64,9 +64,9 @@ extension Store {
     ) throws -> LoggedModel {
         try db.write { c in
             guard try Store.findExperiment(c, id: experimentID) != nil else {
-                throw TrackerError.notFound("Could not find experiment with ID \(experimentID)")
+                throw TrackerError.notFound("No Experiment with id=\(experimentID) exists")
             }
-            if let sourceRunID { _ = try Store.runKey(c, sourceRunID) }
+            // The source run may belong to another tracking server (as MLflow allows): not checked.
             let id = "m-" + Store.newRunID()
             let now = TimeParser.nowMillis()
             try c.run(
@@ -114,7 +114,9 @@ extension Store {
                     "INSERT OR REPLACE INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?)",
                     [.text(id), .text(t.key), .text(t.value)])
             }
-            for k in delete { try c.run("DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?", [.text(id), .text(k)]) }
+            for k in delete where try c.run("DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?", [.text(id), .text(k)]) == 0 {
+                throw TrackerError.notFound("No tag with key '\(k)' found for model with ID '\(id)'.")
+            }
         }
     }
 

@@ -10,13 +10,40 @@ extension Store {
         name: String, source: String, runID: String?, modelID: String?, description: String, tags: [KeyValue]
     ) throws -> ModelVersion {
         _ = try model(named: name)
-        var run = runID
-        if run == nil, let modelID { run = try loggedModel(id: modelID).sourceRunID }
-        let v = try registerVersion(name: name, runID: run, source: source, description: description, tags: tags)
-        if let modelID {
+        let logged = try modelID.map { try loggedModel(id: $0) }
+        var run = runID ?? logged?.sourceRunID
+        // Registries are often fed from other tracking servers: a run that is not ours is kept as
+        // an external reference (a reserved version tag) instead of being refused.
+        var allTags = tags
+        if let r = run, try db.read({ c in try c.queryOne("SELECT 1 FROM runs WHERE run_uuid = ?", [.text(r)]) { $0.int(0) } }) == nil {
+            allTags.append(KeyValue(Store.externalRunTag, r))
+            run = nil
+        }
+        let v = try registerVersion(name: name, runID: run, source: source, description: description, tags: allTags)
+        if let modelID, let logged {
             try db.write { c in try c.run("UPDATE model_versions SET logged_model_id = ? WHERE id = ?", [.text(modelID), .integer(v.id)]) }
+            try recordModelVersion(of: logged, name: name, version: v.version)
         }
         return try version(model: name, ref: String(v.version))
+    }
+
+    /// The version tag that holds the id of a run kept on another tracking server.
+    public static let externalRunTag = "tracker.externalRunId"
+
+    /// Appends `{"name", "version"}` to the logged model's `mlflow.modelVersions` tag (as the
+    /// reference does, in Python's `json.dumps` layout).
+    func recordModelVersion(of m: LoggedModel, name: String, version: Int) throws {
+        var entries: [JSON] = []
+        if let old = m.tags.first(where: { $0.key == "mlflow.modelVersions" })?.value, let a = try? JSON.parse(Array(old.utf8)).arrayValue {
+            entries = a
+        }
+        let entry = JSON.object([("name", .string(name)), ("version", .int(Int64(version)))])
+        if !entries.contains(entry) { entries.append(entry) }
+        let text =
+            "["
+            + entries.map { e in "{\"name\": \(e["name"]?.serialized() ?? "\"\""), \"version\": \(e["version"]?.serialized() ?? "\"\"")}" }
+            .joined(separator: ", ") + "]"
+        try setLoggedModelTags(id: m.id, tags: [KeyValue("mlflow.modelVersions", text)])
     }
 
     /// The logged model behind a version, if it came from one.
