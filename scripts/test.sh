@@ -34,9 +34,13 @@ echo "== python client tests (the real mlflow client against tracker serve)"
 scripts/python-env.sh
 TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python | tee .build/pytest.log
 
+echo "== web UI in a real browser (headless chromium: clicks, screenshots in .build/ui-screenshots/, axe-core)"
+TRACKER_REQUIRE_BROWSER=1 TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/ui | tee .build/pytest-ui.log
+
 echo "== reliability suite, reduced (scripts/torture/run.sh runs the full one)"
 TRACKER_BIN="$(swift build --show-bin-path)/tracker" scripts/torture/run.sh --ci
 
 swift_passed=$(sed -n 's/.*Test run with \([0-9]*\) tests.*passed.*/\1/p' .build/swift-test.log | tail -1)
 py_passed=$(grep -oE '[0-9]+ passed' .build/pytest.log | tail -1 | cut -d' ' -f1)
-echo "all suites: $((swift_passed + py_passed)) passed, 0 failed"
+ui_passed=$(grep -oE '[0-9]+ passed' .build/pytest-ui.log | tail -1 | cut -d' ' -f1)
+echo "all suites: $((swift_passed + py_passed + ui_passed)) passed, 0 failed"
