@@ -41,6 +41,8 @@ let appCSS = #"""
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px; }
     .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: #fff; min-width: 0; }
     .card h3 { margin: 0 0 6px; }
+    ul.verdicts { list-style: none; padding: 0; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 6px 14px; }
+    ul.verdicts li { display: inline-flex; gap: 6px; align-items: center; white-space: nowrap; }
     .live-env { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 0; }
     .alert { border-left: 4px solid var(--bad); background: #fbeeee; padding: 6px 10px; margin: 6px 0; }
     .ok-note { border-left: 4px solid var(--good); background: #eef6f0; padding: 6px 10px; margin: 6px 0; }
@@ -100,6 +102,7 @@ let appCSS = #"""
       table.cards td { border: none; padding: 2px 0; text-align: left; display: flex; gap: 10px; }
       table.cards td::before { content: attr(data-label); color: var(--muted); font-size: 0.85em; min-width: 7.5em; flex: none; }
       table.cards td.n { text-align: left; }
+      table.cards td.none { display: none; }
       .grid, .report .charts { grid-template-columns: 1fr; }
       dl.kv { grid-template-columns: 1fr; }
       dl.kv dd { margin-bottom: 6px; }

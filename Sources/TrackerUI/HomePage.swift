@@ -84,10 +84,12 @@ extension Pages {
                         h.el("div", [Attr("class", "muted")], text: "live since \(Show.time(d.startedAt))")
                         let rows = verdicts[d.model + "\u{0}" + env] ?? []
                         if rows.isEmpty { h.el("div", [Attr("class", "live-env")], text: "no live data in the last 7 days") }
-                        h.el("div", [Attr("class", "live-env")]) { h in
+                        h.el("ul", [Attr("class", "verdicts")]) { h in
                             for r in rows {
-                                h.el("span", text: "\(r.metric) \(Show.value(r.live.value))")
-                                Show.verdict(&h, r.verdict)
+                                h.el("li") { h in
+                                    h.el("span", text: "\(r.metric) \(Show.value(r.live.value))")
+                                    Show.verdict(&h, r.verdict)
+                                }
                             }
                         }
                         let gapURL = "/gap" + URLPart.query([("model", d.model), ("env", env)])

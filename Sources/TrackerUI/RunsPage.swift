@@ -188,7 +188,7 @@ extension Pages {
     }
 
     static func runsTable(_ h: inout HTML, _ runs: [Run], _ s: RunsState, id: Int64, now: Int64) {
-        h.el("div", [Attr("class", "scroll")]) { h in
+        h.el("div", [Attr("class", "scroll"), Attr("role", "group"), Attr("aria-label", "runs; tick some to compare")]) { h in
             h.el("table", [Attr("class", "cards runs")]) { h in
                 h.el("thead") { h in
                     h.el("tr") { h in
@@ -230,11 +230,17 @@ extension Pages {
             h.el("td", [Attr("data-label", "start")], text: Show.time(i.startTime))
             h.el("td", [Attr("data-label", "duration")], text: Show.duration((i.endTime ?? (i.status == .running ? now : nil)).map { $0 - i.startTime }))
             h.el("td", [Attr("data-label", "user")], text: i.userID)
-            h.el("td", [Attr("data-label", "commit"), Attr("class", "mono")], text: String((tags["mlflow.source.git.commit"] ?? "").prefix(8)))
+            let commit = String((tags["mlflow.source.git.commit"] ?? "").prefix(8))
+            h.el("td", [Attr("data-label", "commit"), Attr("class", commit.isEmpty ? "none" : nil)]) { h in h.el("code", text: commit) }
+            // Empty cells carry class "none" so phone cards can leave them out.
             for col in s.columns {
                 switch col.kind {
-                case .param: h.el("td", [Attr("data-label", col.key)], text: params[col.key] ?? "–")
-                case .metric: h.el("td", [Attr("data-label", col.key), Attr("class", "n")], text: Show.value(metrics[col.key]))
+                case .param:
+                    let v = params[col.key]
+                    h.el("td", [Attr("data-label", col.key), Attr("class", v == nil ? "none" : nil)], text: v ?? "–")
+                case .metric:
+                    let v = metrics[col.key]
+                    h.el("td", [Attr("data-label", col.key), Attr("class", v == nil ? "n none" : "n")], text: Show.value(v))
                 }
             }
         }
