@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 for artifacts and migration checksums (~7x the hand-written one; already in
+        // the graph through Hummingbird).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The system libsqlite3, through its C API. Only SQLiteKit imports it.
@@ -29,7 +32,7 @@ let package = Package(
             dependencies: ["EmbedMigrationsTool"]
         ),
         // Pure logic: JSON, event formats, filter language, gates, statistics. No storage.
-        .target(name: "TrackerCore"),
+        .target(name: "TrackerCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The schema's Swift face: one repository per aggregate, plus the services over them.
         .target(
             name: "TrackerStore",
@@ -63,6 +66,7 @@ let package = Package(
         ),
         // Benchmarks (scripts/bench): built on demand, never run by the tests.
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
+        .executableTarget(name: "bench-json", dependencies: ["TrackerCore"], path: "scripts/bench/json"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
         .testTarget(
             name: "TrackerTests",

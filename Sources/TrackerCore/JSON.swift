@@ -422,11 +422,13 @@ struct JSONParser {
         }
         var integral = true
         var digits = 0
+        let firstDigit = i
         while i < b.count, b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") {
             i += 1
             digits += 1
         }
         if digits == 0 { throw fail("invalid number") }
+        if digits > 1, b[firstDigit] == UInt8(ascii: "0") { throw fail("invalid number: leading zero") }
         if i < b.count, b[i] == UInt8(ascii: ".") {
             integral = false
             i += 1
@@ -449,7 +451,8 @@ struct JSONParser {
             if exp == 0 { throw fail("invalid number: digits expected in exponent") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-        if integral, let v = Int64(text) { return .int(v) }
+        // `-0` stays a double so its sign survives (a metric value of -0.0 round-trips).
+        if integral, let v = Int64(text), v != 0 || b[start] != UInt8(ascii: "-") { return .int(v) }
         guard let d = Double(text) else { throw fail("invalid number") }
         return .double(d)
     }

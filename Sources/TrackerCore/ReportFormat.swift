@@ -2,13 +2,14 @@ import Foundation
 
 /// Fixed, locale-free number formatting for reports (golden files depend on it).
 public enum ReportFormat {
-    /// 4 significant digits, plain notation for everyday magnitudes.
+    /// 4 significant digits in plain decimals (`-0.00001324`, `1234567`); exponent notation
+    /// only beyond everyday magnitudes (below 1e-9 or from 1e15 on).
     public static func value(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 1e6 || a < 1e-4 { return String(format: "%.3e", v) }
+        if a >= 1e15 || a < 1e-9 { return String(format: "%.3e", v) }
         let digits = max(0, 3 - Int(floor(log10(a))))
         var s = String(format: "%.\(digits)f", v)
         if s.contains(".") {

@@ -3,8 +3,29 @@ import Foundation
 /// Times: parsing what users type (ISO-8601 with a zone, epoch milliseconds, `now`) and
 /// formatting stored UTC milliseconds.
 public enum TimeParser {
-    /// Milliseconds since the epoch, now.
-    public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since the epoch, now (shifted by `$TRACKER_CLOCK_OFFSET` when set).
+    public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) + clockOffset }
+
+    /// `$TRACKER_CLOCK_OFFSET` (`-30d`, `-2h`, `90s`, `1500ms`): shifts every "now" tracker takes,
+    /// so a demo or a test can replay weeks of history that end today (the example does). Real
+    /// deployments leave it unset. A malformed value is reported once and ignored.
+    public static let clockOffset: Int64 = {
+        guard let text = ProcessInfo.processInfo.environment["TRACKER_CLOCK_OFFSET"], !text.isEmpty else { return 0 }
+        if let ms = parseDuration(text) { return ms }
+        FileHandle.standardError.write(
+            Data("tracker: ignoring TRACKER_CLOCK_OFFSET='\(text)': use a signed duration such as -30d, -2h, 90s or 1500ms\n".utf8))
+        return 0
+    }()
+
+    /// A signed duration with a unit (`ms`, `s`, `m`, `h`, `d`) in milliseconds, or nil.
+    public static func parseDuration(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (unit, scale) in units where text.hasSuffix(unit) {
+            let number = text.dropLast(unit.count)
+            if let n = Int64(number), n.magnitude < Int64.max.magnitude / UInt64(scale) { return n * scale }
+        }
+        return nil
+    }
 
     /// Parses `now`, epoch milliseconds (all digits), or ISO-8601 (`2026-11-23`,
     /// `2026-11-23T10:00:00Z`, `2026-11-23T10:00:00.123+01:00`). A date-time without a zone is

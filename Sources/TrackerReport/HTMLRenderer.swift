@@ -26,17 +26,24 @@ public enum HTMLRenderer {
         table { border-collapse: collapse; width: 100%; margin: 8px 0; font-variant-numeric: tabular-nums; }
         th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
         td.n { text-align: right; } th { color: var(--muted); font-weight: 600; font-size: 0.9em; }
-        .scroll { overflow-x: auto; }
         .worse { color: var(--bad); font-weight: 600; } .better { color: var(--good); font-weight: 600; } .within { color: var(--good); }
         .alert { border-left: 4px solid var(--bad); background: #fbeeee; padding: 6px 10px; margin: 6px 0; }
         .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
         figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
         figcaption { font-size: 0.9em; color: var(--muted); margin-bottom: 4px; }
         svg { width: 100%; height: auto; display: block; }
-        svg text { font: 11px sans-serif; fill: var(--muted); }
         .legend { font-size: 0.85em; color: var(--muted); }
         @media print { body { max-width: none; font-size: 12px; } figure, table, .alert { break-inside: avoid; } a { color: inherit; } }
-        @media (max-width: 600px) { body { padding: 8px; font-size: 14px; } th, td { padding: 3px 4px; } }
+        @media (max-width: 600px) {
+          body { padding: 8px; font-size: 14px; } th, td { padding: 3px 4px; }
+          table.metrics, table.changes, table.metrics tbody, table.changes tbody { display: block; }
+          table.metrics tr.head, table.changes tr.head { display: none; }
+          table.metrics tr, table.changes tr { display: flex; flex-wrap: wrap; border-bottom: 1px solid var(--line); padding: 6px 0; }
+          table.metrics td, table.changes td { display: block; border: 0; text-align: left; padding: 1px 10px 1px 0; }
+          table.metrics td::before, table.changes td::before { content: attr(data-label) " "; color: var(--muted); font-size: 0.85em; }
+          table.metrics td.metric { order: -3; width: 100%; font-weight: 600; } table.metrics td.metric::before { content: none; }
+          table.metrics td.verdict { order: -2; } table.metrics td.live { order: -1; }
+        }
         """
 
     public static func render(_ r: WeeklyReport) -> String {
@@ -73,18 +80,10 @@ public enum HTMLRenderer {
                 o += "<p>No live data this period.</p>\n"
                 continue
             }
-            o +=
-                "<div class=\"scroll\"><table>\n<tr><th>metric</th><th>offline</th><th>live</th><th>95% CI</th><th>n</th><th>gap</th><th>rel. gap</th><th>verdict</th><th>vs last period</th></tr>\n"
-            for x in m.metrics {
-                let cls = x.verdict == .notEnoughEvidence ? "" : " class=\"\(x.verdict.rawValue)\""
-                o +=
-                    "<tr><td>\(esc(x.metric))</td><td class=\"n\">\(ReportFormat.optional(x.offline))</td><td class=\"n\">\(ReportFormat.value(x.live.value))</td>"
-                o +=
-                    "<td>\(ReportFormat.interval(x.live.interval))</td><td class=\"n\">\(grouped(x.live.n))</td><td class=\"n\">\(ReportFormat.signed(x.gap))</td>"
-                o +=
-                    "<td class=\"n\">\(ReportFormat.percent(x.relativeGap, signed: true))</td><td\(cls)>\(x.verdict.rawValue)</td><td class=\"n\">\(ReportFormat.signed(x.change))</td></tr>\n"
-            }
-            o += "</table></div>\n"
+            o += "<table class=\"metrics\">\n<tr class=\"head\">"
+            o += metricColumns.map { "<th>\($0.1)</th>" }.joined() + "</tr>\n"
+            for x in m.metrics { o += metricRow(x) }
+            o += "</table>\n"
             if let cov = m.coverage {
                 o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n"
             }
@@ -104,14 +103,14 @@ public enum HTMLRenderer {
         if r.changes.isEmpty {
             o += "<p>No promotions or rollbacks.</p>\n"
         } else {
-            o +=
-                "<div class=\"scroll\"><table>\n<tr><th>time</th><th>model</th><th>kind</th><th>versions</th><th>actor</th><th>reason</th></tr>\n"
+            let heads = ["time", "model", "kind", "versions", "actor", "reason"]
+            o += "<table class=\"changes\">\n<tr class=\"head\">" + heads.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
             for c in r.changes {
                 let kind = c.kind == "force" ? "<b class=\"worse\">forced</b> promote" : esc(c.kind)
-                o +=
-                    "<tr><td>\(clock.time(c.time))</td><td>\(esc(c.model))</td><td>\(kind)</td><td>\(esc(c.versions))</td><td>\(esc(c.actor))</td><td>\(esc(c.reason))</td></tr>\n"
+                let cells = [clock.time(c.time), esc(c.model), kind, esc(c.versions), esc(c.actor), esc(c.reason)]
+                o += "<tr>" + zip(heads, cells).map { "<td data-label=\"\($0)\">\($1)</td>" }.joined() + "</tr>\n"
             }
-            o += "</table></div>\n"
+            o += "</table>\n"
         }
 
         let d = r.delivery
@@ -126,116 +125,96 @@ public enum HTMLRenderer {
         let never = d.neverDeployed.prefix(10).map { "\(esc($0.model)) v\($0.version) (\(ReportFormat.days($0.ageDays)))" }.joined(
             separator: ", ")
         o +=
-            "<tr><td>Registered versions never deployed</td><td class=\"n\">\(d.neverDeployed.count)\(never.isEmpty ? "" : ": " + never)\(d.neverDeployed.count > 10 ? ", …" : "")</td></tr>\n"
-        o += "</table>\n<figure><figcaption>Deployments to \(esc(r.environment)) per week</figcaption>\n\(deliveryChart(d))</figure>\n"
+            "<tr><td>Registered versions never deployed to \(esc(r.environment))</td><td class=\"n\">\(d.neverDeployed.count)\(never.isEmpty ? "" : ": " + never)\(d.neverDeployed.count > 10 ? ", …" : "")</td></tr>\n"
+        o += "</table>\n<div class=\"charts\">\n<figure><figcaption>Deployments to \(esc(r.environment)) per week</figcaption>\n"
+        o += "\(deliveryChart(d))</figure>\n</div>\n"
         o += "</body>\n</html>\n"
         return o
     }
 
-    /// Daily live value with CI band, offline line and deployment markers.
-    static func metricChart(_ x: ReportMetric, model: ModelReport, period: ReportPeriod, clock: ReportClock) -> String {
-        let w = 320.0
-        let h = 170.0
-        let left = 44.0
-        let right = 8.0
-        let top = 10.0
-        let bottom = 26.0
-        let days = period.dayStarts.count
-        var values: [Double] = []
-        for p in x.daily.compactMap({ $0 }) {
-            values.append(p.value)
-            if p.interval.method != "none" && p.interval.low.isFinite && p.interval.high.isFinite {
-                values += [p.interval.low, p.interval.high]
-            }
-        }
-        if let off = x.offline, off.isFinite { values.append(off) }
-        var lo = values.min() ?? 0
-        var hi = values.max() ?? 1
-        if hi - lo < 1e-9 {
-            lo -= 0.5
-            hi += 0.5
-        }
-        let pad = (hi - lo) * 0.08
-        lo -= pad
-        hi += pad
-        let plotW = w - left - right
-        let plotH = h - top - bottom
-        func px(_ i: Double) -> Double { left + (days <= 1 ? plotW / 2 : plotW * (i + 0.5) / Double(days)) }
-        func py(_ v: Double) -> Double { top + plotH * (1 - (v - lo) / (hi - lo)) }
-        func pt(_ t: Int64) -> Double { left + plotW * Double(t - period.since) / Double(max(1, period.until - period.since)) }
-        var s =
-            "<figure><figcaption>\(esc(x.metric)) — daily, \(x.direction == .higherIsBetter ? "higher" : "lower") is better</figcaption>\n"
-        s += "<svg viewBox=\"0 0 \(c(w)) \(c(h))\" role=\"img\" aria-label=\"\(esc(x.metric)) daily live value\">\n"
-        s += "<rect x=\"\(c(left))\" y=\"\(c(top))\" width=\"\(c(plotW))\" height=\"\(c(plotH))\" fill=\"#fafbfd\" stroke=\"#d9dde5\"/>\n"
-        for k in 0...2 {
-            let v = lo + (hi - lo) * Double(k) / 2
-            s += "<text x=\"\(c(left - 4))\" y=\"\(c(py(v) + 4))\" text-anchor=\"end\">\(ReportFormat.value(v))</text>\n"
-        }
-        for (i, label) in period.dayLabels.enumerated() where days <= 8 || i % max(1, days / 7) == 0 {
-            s += "<text x=\"\(c(px(Double(i))))\" y=\"\(c(h - 8))\" text-anchor=\"middle\">\(esc(String(label.suffix(5))))</text>\n"
-        }
-        // CI band: one polygon through the days that have an interval.
-        let banded = x.daily.enumerated().compactMap { i, p -> (Int, Interval)? in
-            guard let p, p.interval.method != "none", p.interval.low.isFinite, p.interval.high.isFinite else { return nil }
-            return (i, p.interval)
-        }
-        if banded.count >= 2 {
-            let upper = banded.map { "\(c(px(Double($0.0)))),\(c(py($0.1.high)))" }
-            let lower = banded.reversed().map { "\(c(px(Double($0.0)))),\(c(py($0.1.low)))" }
-            s += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"#2f5fb333\" stroke=\"none\"/>\n"
-        } else if let (i, ci) = banded.first {
-            s +=
-                "<line x1=\"\(c(px(Double(i))))\" x2=\"\(c(px(Double(i))))\" y1=\"\(c(py(ci.low)))\" y2=\"\(c(py(ci.high)))\" stroke=\"#2f5fb366\" stroke-width=\"6\"/>\n"
-        }
-        if let off = x.offline, off.isFinite {
-            s +=
-                "<line x1=\"\(c(left))\" x2=\"\(c(left + plotW))\" y1=\"\(c(py(off)))\" y2=\"\(c(py(off)))\" stroke=\"#1d2330\" stroke-dasharray=\"5 4\"/>\n"
-            s +=
-                "<text x=\"\(c(left + plotW - 2))\" y=\"\(c(py(off) - 4))\" text-anchor=\"end\">offline \(ReportFormat.value(off))</text>\n"
-        }
-        for dep in model.deployments {
-            let xx = pt(dep.time)
-            s +=
-                "<line x1=\"\(c(xx))\" x2=\"\(c(xx))\" y1=\"\(c(top))\" y2=\"\(c(top + plotH))\" stroke=\"\(dep.kind == "rollback" ? "#b3261e" : "#1e7b34")\" stroke-width=\"1.5\"/>\n"
-            s += "<text x=\"\(c(xx + 3))\" y=\"\(c(top + 11))\">\(dep.kind == "rollback" ? "↩" : "▲") v\(dep.toVersion)</text>\n"
-        }
-        let pts = x.daily.enumerated().compactMap { i, p in p.map { (i, $0.value) } }
-        if pts.count >= 2 {
-            s +=
-                "<polyline points=\"\(pts.map { "\(c(px(Double($0.0)))),\(c(py($0.1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"#2f5fb3\" stroke-width=\"2\"/>\n"
-        }
-        for (i, v) in pts { s += "<circle cx=\"\(c(px(Double(i))))\" cy=\"\(c(py(v)))\" r=\"3\" fill=\"#2f5fb3\"/>\n" }
-        if pts.isEmpty {
-            s += "<text x=\"\(c(left + plotW / 2))\" y=\"\(c(top + plotH / 2))\" text-anchor=\"middle\">no daily data</text>\n"
-        }
-        s += "</svg></figure>\n"
-        return s
+    /// The metric table's columns: (class, header). On a phone each row becomes a card whose
+    /// cells are labelled by `data-label`, with the verdict and the live value first (CSS `order`).
+    static let metricColumns = [
+        ("metric", "metric"), ("offline n", "offline"), ("live n", "live"), ("ci", "95% CI"), ("count n", "n"), ("gap n", "gap"),
+        ("rel n", "rel. gap"), ("verdict", "verdict"), ("change n", "vs last period"),
+    ]
+
+    static func metricRow(_ x: ReportMetric) -> String {
+        let cells = [
+            esc(x.metric), ReportFormat.optional(x.offline), ReportFormat.value(x.live.value), ReportFormat.interval(x.live.interval),
+            grouped(x.live.n), ReportFormat.signed(x.gap), ReportFormat.percent(x.relativeGap, signed: true),
+            "<span class=\"\(x.verdict == .notEnoughEvidence ? "none" : x.verdict.rawValue)\">\(x.verdict.rawValue)</span>",
+            ReportFormat.signed(x.change),
+        ]
+        let tds = zip(metricColumns, cells).map { col, cell in "<td class=\"\(col.0)\" data-label=\"\(esc(col.1))\">\(cell)</td>" }
+        return "<tr>" + tds.joined() + "</tr>\n"
     }
 
-    /// Bars of deployments per week.
-    static func deliveryChart(_ d: DeliveryFigures) -> String {
-        let w = 640.0
-        let h = 150.0
-        let left = 28.0
-        let bottom = 24.0
-        let top = 10.0
-        let maxCount = max(1, d.weekly.map(\.count).max() ?? 1)
-        let n = max(1, d.weekly.count)
-        let slot = (w - left - 8) / Double(n)
-        var s = "<svg viewBox=\"0 0 \(c(w)) \(c(h))\" role=\"img\" aria-label=\"deployments per week\">\n"
-        s += "<line x1=\"\(c(left))\" x2=\"\(c(w - 8))\" y1=\"\(c(h - bottom))\" y2=\"\(c(h - bottom))\" stroke=\"#d9dde5\"/>\n"
-        s += "<text x=\"\(c(left - 4))\" y=\"\(c(top + 8))\" text-anchor=\"end\">\(maxCount)</text>\n"
-        for (i, wk) in d.weekly.enumerated() {
-            let bh = (h - top - bottom) * Double(wk.count) / Double(maxCount)
-            let x = left + slot * Double(i) + slot * 0.15
-            s +=
-                "<rect x=\"\(c(x))\" y=\"\(c(h - bottom - bh))\" width=\"\(c(slot * 0.7))\" height=\"\(c(bh))\" fill=\"#2f5fb3\"><title>\(esc(wk.label)): \(wk.count)</title></rect>\n"
-            s += "<text x=\"\(c(x + slot * 0.35))\" y=\"\(c(h - 8))\" text-anchor=\"middle\">\(esc(String(wk.label.suffix(3))))</text>\n"
-            if wk.count > 0 {
-                s += "<text x=\"\(c(x + slot * 0.35))\" y=\"\(c(h - bottom - bh - 3))\" text-anchor=\"middle\">\(wk.count)</text>\n"
+    /// Daily live value with CI band, offline line and deployment markers, on the shared chart renderer.
+    static func metricChart(_ x: ReportMetric, model: ModelReport, period: ReportPeriod, clock: ReportClock) -> String {
+        var chart = LineChart(
+            x: .time(since: period.since, until: period.until, zone: period.timeZone), domain: .of(metric: x.metric))
+        chart.title = "\(x.metric) daily live value"
+        chart.emptyText = "no daily data"
+        chart.markerNoun = ("deployment", "deployments")
+        let positions = dayPositions(model: model, period: period)
+        var points: [ChartPoint] = []
+        for (i, p) in x.daily.enumerated() {
+            guard let p, i < positions.count else { continue }
+            points.append(ChartPoint(x: positions[i], y: p.value))
+            if p.interval.method != "none" && p.interval.low.isFinite && p.interval.high.isFinite {
+                chart.band.append(ChartInterval(x: positions[i], low: p.interval.low, high: p.interval.high))
             }
         }
-        s += "</svg>\n"
-        return s
+        chart.series = [ChartSeries(name: "live", points: points)]
+        if let off = x.offline, off.isFinite { chart.reference = ChartReference(value: off, label: "offline \(ReportFormat.value(off))") }
+        chart.markers = model.deployments.map { dep in
+            let rollback = dep.kind == "rollback"
+            return ChartMarker(
+                x: Double(dep.time), label: "\(rollback ? "↩" : "▲") v\(dep.toVersion)",
+                detail: "\(clock.time(dep.time)) \(dep.kind) \(dep.versions) by \(dep.actor)", color: rollback ? "#b3261e" : "#1e7b34")
+        }
+        let direction = x.direction == .higherIsBetter ? "higher" : "lower"
+        return "<figure><figcaption>\(esc(x.metric)) — daily, \(direction) is better</figcaption>\n\(chart.svg())</figure>\n"
+    }
+
+    /// Where each day's point goes on the time axis: the middle of the part of the day in which
+    /// the reported version was live (so a day that began before a deployment puts its point
+    /// after the deployment line, where its data came from).
+    static func dayPositions(model: ModelReport, period: ReportPeriod) -> [Double] {
+        let spans = liveSpans(model: model, period: period)
+        return period.dayStarts.enumerated().map { i, start in
+            let end = i + 1 < period.dayStarts.count ? period.dayStarts[i + 1] : period.until
+            let parts = spans.compactMap { s -> (Int64, Int64)? in
+                let a = max(s.0, start)
+                let b = min(s.1, end)
+                return a < b ? (a, b) : nil
+            }
+            guard let first = parts.first, let last = parts.last else { return Double(start + end) / 2 }
+            return Double(first.0 + last.1) / 2
+        }
+    }
+
+    /// The spans of the period during which the report's version (live at the end) was live,
+    /// rebuilt from the period's deployments.
+    static func liveSpans(model: ModelReport, period: ReportPeriod) -> [(Int64, Int64)] {
+        guard let version = model.liveVersion else { return [(period.since, period.until)] }
+        var current: Int? = model.deployments.first.map { $0.fromVersion } ?? version
+        var from = period.since
+        var spans: [(Int64, Int64)] = []
+        for dep in model.deployments {
+            if current == version && dep.time > from { spans.append((from, dep.time)) }
+            current = dep.toVersion
+            from = max(from, dep.time)
+        }
+        if current == version && from < period.until { spans.append((from, period.until)) }
+        return spans
+    }
+
+    /// Deployments per week, on the shared chart renderer.
+    static func deliveryChart(_ d: DeliveryFigures) -> String {
+        var chart = BarChart(bars: d.weekly.map { (label: String($0.label.suffix(3)), value: Double($0.count)) })
+        chart.title = "deployments per week"
+        return chart.svg()
     }
 }

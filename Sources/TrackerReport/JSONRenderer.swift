@@ -16,6 +16,21 @@ public enum JSONRenderer {
         ])
     }
 
+    /// One entry per day of the period, each with its local date and start (epoch ms); a day
+    /// without data has a null value, n 0 and no interval.
+    static func daily(_ x: ReportMetric, _ p: ReportPeriod) -> JSON {
+        .array(
+            x.daily.enumerated().map { i, e in
+                let day: [(String, JSON)] = [
+                    ("day", i < p.dayLabels.count ? .string(p.dayLabels[i]) : .null),
+                    ("start", i < p.dayStarts.count ? .int(p.dayStarts[i]) : .null),
+                ]
+                guard let e else { return .object(day + [("value", .null), ("n", .int(0)), ("ci95", .null), ("source", .null)]) }
+                return .object(
+                    day + [("value", .double(e.value)), ("n", .int(Int64(e.n))), ("ci95", interval(e.interval)), ("source", .string(e.source))])
+            })
+    }
+
     static func change(_ c: ReportChange) -> JSON {
         .object([
             ("time", .int(c.time)), ("model", .string(c.model)), ("env", .string(c.env)), ("kind", .string(c.kind)),
@@ -64,7 +79,7 @@ public enum JSONRenderer {
                                             ("relative_gap", num(x.relativeGap)), ("direction", .string(x.direction.rawValue)),
                                             ("verdict", .string(x.verdict.rawValue)),
                                             ("previous", estimate(x.previous)), ("change", num(x.change)),
-                                            ("daily", .array(x.daily.map(estimate))),
+                                            ("daily", daily(x, r.period)),
                                         ])
                                     })
                             ),

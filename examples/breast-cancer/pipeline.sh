@@ -3,6 +3,11 @@
 #   train candidates (two logging paths) → register → gates → staging → production (one blocked)
 #   → a rollback → production reports back for weeks → the weekly report shows the gap.
 # Usage: examples/breast-cancer/pipeline.sh [WORK_DIR]   (QUICK=1 for a smaller run)
+#
+# The story is replayed so that it ends now: training, registry, gates and promotions happen
+# WEEKS weeks and two days ago ($TRACKER_CLOCK_OFFSET shifts tracker's clock, the server's and the
+# Python helpers'), and production traffic covers the WEEKS weeks that end now. So after it,
+# `tracker gap tumor` and `tracker report --weekly` with their defaults show the story.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -13,11 +18,14 @@ export TRACKER_DB="$WORK/tracker.db" WORKDIR="$WORK" TRACKER_ACTOR="${TRACKER_AC
 QUICK=${QUICK:-0}
 WEEKS=4; PER_DAY=120
 [ "$QUICK" = 1 ] && { WEEKS=3; PER_DAY=60; }
-t() { echo; echo "\$ tracker $*"; "$TRACKER" "$@"; }
+# Everything before production runs this many days in the past.
+PAST=(env "TRACKER_CLOCK_OFFSET=-$((WEEKS * 7 + 2))d")
+t() { echo; echo "\$ tracker $*"; "${PAST[@]}" "$TRACKER" "$@"; }
+now() { echo; echo "\$ tracker $*"; "$TRACKER" "$@"; }
 run_id() { "$TRACKER" run list --experiment tumor --json "$@" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["info"]["run_id"])'; }
 
 echo "== tracker serve (for the mlflow client and for production)"
-"$TRACKER" serve --port 0 --log-level warning > "$WORK/serve.out" 2> "$WORK/serve.err" &
+"${PAST[@]}" "$TRACKER" serve --port 0 --log-level warning > "$WORK/serve.out" 2> "$WORK/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
@@ -27,12 +35,12 @@ echo "$URL"
 
 echo "== training: the incumbent rule and a logistic regression through tracker run exec + tracker_log.py"
 cd "$HERE"
-"$TRACKER" run exec --experiment tumor --name radius-rule --tag owner=clinic -- "$PY" train.py --family rule
-"$TRACKER" run exec --experiment tumor --name sgd-strong-reg --tag owner=ds -- "$PY" train.py --family sgd --alpha 0.5 --epochs 3
-"$TRACKER" run exec --experiment tumor --name sgd-0.001 --tag owner=ds -- "$PY" train.py --family sgd --alpha 0.001
+"${PAST[@]}" "$TRACKER" run exec --experiment tumor --name radius-rule --tag owner=clinic -- "$PY" train.py --family rule
+"${PAST[@]}" "$TRACKER" run exec --experiment tumor --name sgd-strong-reg --tag owner=ds -- "$PY" train.py --family sgd --alpha 0.5 --epochs 3
+"${PAST[@]}" "$TRACKER" run exec --experiment tumor --name sgd-0.001 --tag owner=ds -- "$PY" train.py --family sgd --alpha 0.001
 echo "== training: gradient boosting through the unmodified mlflow client against tracker serve"
-MLFLOW_TRACKING_URI="$URL" "$PY" train.py --family gbm --estimators 60 --depth 2 --mlflow
-[ "$QUICK" = 1 ] || MLFLOW_TRACKING_URI="$URL" "$PY" train.py --family gbm --estimators 150 --depth 3 --mlflow
+MLFLOW_TRACKING_URI="$URL" "${PAST[@]}" "$PY" train.py --family gbm --estimators 60 --depth 2 --mlflow
+[ "$QUICK" = 1 ] || MLFLOW_TRACKING_URI="$URL" "${PAST[@]}" "$PY" train.py --family gbm --estimators 150 --depth 3 --mlflow
 
 t run list --experiment tumor --order-by "metrics.roc_auc DESC"
 
@@ -60,15 +68,18 @@ t rollback tumor --env staging --reason "cheaper model misses too many malignant
 t promote tumor 3 --to production --reason "beats the rule on every holdout metric"
 t deployments --model tumor
 
-echo; echo "== production: $WEEKS weeks of traffic with delayed labels, posted to /api/v1/live"
-"$PY" production.py --url "$URL" --weeks "$WEEKS" --per-day "$PER_DAY" --truth "$WORK/truth.json"
+echo; echo "== production: the $WEEKS weeks that end now, with delayed labels, posted to /api/v1/live"
+HOUR=3600000
+START=$(( ($(date +%s) * 1000 / HOUR) * HOUR - WEEKS * 7 * 24 * HOUR ))
+"$PY" production.py --url "$URL" --start "$START" --weeks "$WEEKS" --per-day "$PER_DAY" --truth "$WORK/truth.json"
 SINCE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["since"])' "$WORK/truth.json")
 UNTIL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["until"])' "$WORK/truth.json")
 
-t gap tumor --env production --since "$SINCE" --until "$UNTIL"
-echo; echo "== the report for the last week of production"
-"$TRACKER" report --since "$SINCE" --until "$UNTIL"
-"$TRACKER" report --since "$SINCE" --until "$UNTIL" --format html --out "$WORK/report.html"
+echo; echo "== the last 7 days of production (gap's default window)"
+now gap tumor --env production
+echo; echo "== the weekly report for the last complete ISO week (the default)"
+"$TRACKER" report --weekly
+"$TRACKER" report --weekly --format html --out "$WORK/report.html"
+# The last 7 days as JSON, for checking against what production.py computed independently.
 "$TRACKER" report --since "$SINCE" --until "$UNTIL" --format json --out "$WORK/report.json"
-echo
-echo "HTML report: $WORK/report.html"
+[ -n "${QUICKSTART:-}" ] || { echo; echo "HTML report: $WORK/report.html"; }

@@ -31,12 +31,18 @@ args.add_argument("--depth", type=int, default=2)
 args.add_argument("--mlflow", action="store_true", help="log with the mlflow client (MLFLOW_TRACKING_URI)")
 a = args.parse_args()
 
+from tracker_log import now_ms  # noqa: E402  (honours $TRACKER_CLOCK_OFFSET when the example replays history)
+
 if a.mlflow:
     import mlflow
 
-    mlflow.set_experiment(os.environ.get("EXPERIMENT", "tumor"))
-    run = mlflow.start_run(run_name=f"{a.family}-{a.estimators}x{a.depth}" if a.family == "gbm" else a.family)
-    log_param, log_metric, set_tag = mlflow.log_param, (lambda k, v, step=None: mlflow.log_metric(k, v, step=step)), mlflow.set_tag
+    # Explicit times, so a replayed history (TRACKER_CLOCK_OFFSET) is consistent on both paths.
+    client = mlflow.MlflowClient()
+    experiment = mlflow.set_experiment(os.environ.get("EXPERIMENT", "tumor"))
+    name = f"{a.family}-{a.estimators}x{a.depth}" if a.family == "gbm" else a.family
+    run = mlflow.start_run(run_id=client.create_run(experiment.experiment_id, start_time=now_ms(), run_name=name).info.run_id)
+    log_param, set_tag = mlflow.log_param, mlflow.set_tag
+    log_metric = lambda k, v, step=None: mlflow.log_metric(k, v, step=step, timestamp=now_ms())  # noqa: E731
 else:
     import tracker_log as tl
 
@@ -93,6 +99,7 @@ if a.mlflow:
         # We built this model ourselves, so its tree type is trusted for the skops format.
         mlflow.sklearn.log_model(model, name="model", skops_trusted_types=["sklearn.tree._tree.Tree"])
     mlflow.end_run()
+    client.set_terminated(run.info.run_id, "FINISHED", end_time=now_ms())
 else:
     # tracker copies the file when it ingests the event (while or after the script runs), so it
     # must outlive the script.

@@ -37,3 +37,17 @@ def test_pipeline_report_matches_independent_truth():
         assert metrics["recall"]["gap"] < -0.05
         assert metrics["recall"]["verdict"] == "worse"
         assert os.path.getsize(os.path.join(work, "report.html")) > 5000
+        # The story ends now, so the defaults (gap: the last 7 days; report: the last complete
+        # ISO week) show it without --since/--until.
+        db_env = dict(os.environ, TRACKER_DB=os.path.join(work, "tracker.db"))
+        weekly = json.loads(subprocess.run([tracker, "report", "--weekly", "--format", "json"], env=db_env, capture_output=True, text=True, check=True).stdout)
+        assert weekly["headline"]["models"] == 1
+        assert weekly["models"][0]["live_version"] == truth["version"]
+        assert weekly["models"][0]["predictions"] > 0
+        gap = subprocess.run([tracker, "gap", "tumor", "--env", "production"], env=db_env, capture_output=True, text=True, check=True).stdout
+        assert "recall" in gap and "no live data" not in gap
+        # The replayed history is consistent: every run started before the first promotion.
+        runs = json.loads(subprocess.run([tracker, "run", "list", "--experiment", "tumor", "--json"], env=db_env, capture_output=True, text=True, check=True).stdout)
+        ledger = json.loads(subprocess.run([tracker, "deployments", "--model", "tumor", "--json"], env=db_env, capture_output=True, text=True, check=True).stdout)
+        first_promotion = min(d["time"] if "time" in d else d["start_time"] for d in ledger)
+        assert max(r["info"]["start_time"] for r in runs) < first_promotion
