@@ -65,7 +65,6 @@ let appCSS = #"""
     figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; position: relative; min-width: 0; }
     figure.chart figcaption { font-size: 0.9em; color: var(--muted); margin-bottom: 4px; }
     figure.chart svg { width: 100%; height: auto; display: block; }
-    .hover { position: absolute; top: 6px; right: 8px; background: #1d2330; color: #fff; font-size: 0.8em; padding: 2px 6px; border-radius: 4px; pointer-events: none; }
     .hidden { display: none; }
     .vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     img.preview { max-width: 100%; height: auto; border: 1px solid var(--line); }
@@ -83,16 +82,6 @@ let appCSS = #"""
     .gates { margin: 2px 0 0; padding-left: 18px; font-size: 0.9em; }
     .pass { color: var(--good); } .fail { color: var(--bad); }
     .login { max-width: 380px; margin: 60px auto; }
-    .report .headline { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0; }
-    .report .pill { border: 1px solid var(--line); border-radius: 999px; padding: 4px 12px; white-space: nowrap; }
-    .report .pill.bad { border-color: var(--bad); color: var(--bad); font-weight: 600; }
-    .report .worse { color: var(--bad); font-weight: 600; } .report .better { color: var(--good); font-weight: 600; } .report .within { color: var(--good); }
-    .report .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
-    .report figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
-    .report figcaption { font-size: 0.9em; color: var(--muted); margin-bottom: 4px; }
-    .report svg { width: 100%; height: auto; display: block; }
-    .report svg text, figure.chart svg text { font: 11px sans-serif; fill: var(--muted); }
-    .report .legend { display: block; color: var(--muted); }
     @media (max-width: 700px) {
       main { padding: 10px; }
       body { font-size: 14px; }

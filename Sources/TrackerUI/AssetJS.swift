@@ -1,5 +1,5 @@
-/// The UI's script, served at a content-hashed URL. Pages work without it; it adds chart hover
-/// values, live refresh of a running run, and the copy button.
+/// The UI's script, served at a content-hashed URL. Pages work without it; it adds live refresh
+/// of a running run and the copy button.
 let appJS = #"""
     "use strict";
     (function () {
@@ -11,34 +11,6 @@ let appJS = #"""
           navigator.clipboard.writeText(el.textContent).then(function () { b.textContent = "Copied"; });
         });
       });
-
-      // Chart hover: shows the value of the nearest point (elements carrying data-x/data-y or a <title>).
-      function hover(fig) {
-        var svg = fig.querySelector("svg");
-        if (!svg) return;
-        var tip = document.createElement("div");
-        tip.className = "hover hidden";
-        tip.setAttribute("aria-hidden", "true");
-        fig.appendChild(tip);
-        var marks = Array.prototype.slice.call(svg.querySelectorAll("[data-x][data-y], circle"));
-        svg.addEventListener("mousemove", function (ev) {
-          var best = null, bestD = Infinity;
-          marks.forEach(function (m) {
-            var r = m.getBoundingClientRect();
-            var d = Math.abs(r.left + r.width / 2 - ev.clientX);
-            if (d < bestD) { bestD = d; best = m; }
-          });
-          if (!best || bestD > 40) { tip.className = "hover hidden"; return; }
-          var t = best.querySelector("title");
-          var label = best.getAttribute("data-label") ||
-            (best.hasAttribute("data-x") ? best.getAttribute("data-x") + ": " + best.getAttribute("data-y") : (t ? t.textContent : ""));
-          if (!label) { tip.className = "hover hidden"; return; }
-          tip.textContent = label;
-          tip.className = "hover";
-        });
-        svg.addEventListener("mouseleave", function () { tip.className = "hover hidden"; });
-      }
-      document.querySelectorAll("figure.chart").forEach(hover);
 
       // A running run: poll its JSON every 5 s and update figures and charts until it ends.
       var live = document.body.getAttribute("data-live");

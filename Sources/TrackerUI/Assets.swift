@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import TrackerCore
+import TrackerReport
 
 /// The UI's stylesheet and script, embedded in the binary and served at URLs that carry a hash
 /// of their content, so browsers may cache them forever.
@@ -19,10 +20,14 @@ enum Assets {
 
     static let css = make("app", "css", appCSS, "text/css; charset=utf-8")
     static let js = make("app", "js", appJS, "text/javascript; charset=utf-8")
+    /// The weekly report's own stylesheet, nested under `.report` so it styles only the report
+    /// inside the UI's page (its `:root` variables land on `.report`).
+    static let report = make(
+        "report", "css", ".report {\n" + HTMLRenderer.css.replacingOccurrences(of: ":root {", with: "& {") + "\n}\n", "text/css; charset=utf-8")
 
     /// Registers `GET /assets/<name>.<hash>.<ext>` for each asset.
     static func register(_ router: Router<BasicRequestContext>) {
-        for asset in [css, js] {
+        for asset in [css, js, report] {
             router.get(RouterPath(asset.path)) { _, _ -> Response in
                 var headers = securityHeaders
                 headers[.contentType] = asset.contentType

@@ -156,7 +156,7 @@ extension Pages {
         let weekStart = try cal.week(week).since
         let prev = cal.weekLabel(weekStart - 1)
         let next = cal.weekLabel(weekStart + 8 * ProductionWindow.day)
-        let html = c.page("Weekly report \(week)", .reports) { h in
+        let html = c.page("Weekly report \(week)", .reports, stylesheets: [Assets.report.path]) { h in
             h.el("form", [Attr("method", "get"), Attr("action", "/reports"), Attr("class", "toolbar")]) { h in
                 h.link("/reports" + URLPart.query([("week", prev), ("env", env == "production" ? nil : env)]), "← \(prev)")
                 h.el("label") { h in

@@ -12,14 +12,15 @@ enum Section: String {
 enum Layout {
     /// A whole page: head with the hashed assets, the navigation, then `body`.
     static func page(
-        title: String, nav: Section?, csrf: String, signedIn: Bool, bodyAttrs: [Attr] = [], _ body: (inout HTML) -> Void
+        title: String, nav: Section?, csrf: String, signedIn: Bool, bodyAttrs: [Attr] = [], stylesheets: [String] = [],
+        _ body: (inout HTML) -> Void
     ) -> String {
         var h = HTML()
         h.el("head") { h in
             h.void("meta", [Attr("charset", "utf-8")])
             h.void("meta", [Attr("name", "viewport"), Attr("content", "width=device-width, initial-scale=1")])
             h.el("title", text: title + " · tracker")
-            h.void("link", [Attr("rel", "stylesheet"), Attr("href", Assets.css.path)])
+            for href in [Assets.css.path] + stylesheets { h.void("link", [Attr("rel", "stylesheet"), Attr("href", href)]) }
             h.el("script", [Attr("src", Assets.js.path), Attr("defer", "")], text: "")
         }
         h.el("body", bodyAttrs) { h in

@@ -24,8 +24,8 @@ struct Ctx: Sendable {
     func param(_ key: String) -> String { params[key] ?? "" }
 
     /// The page shell around `body`.
-    func page(_ title: String, _ nav: Section?, bodyAttrs: [Attr] = [], _ body: (inout HTML) -> Void) -> String {
-        Layout.page(title: title, nav: nav, csrf: csrf, signedIn: signedIn, bodyAttrs: bodyAttrs, body)
+    func page(_ title: String, _ nav: Section?, bodyAttrs: [Attr] = [], stylesheets: [String] = [], _ body: (inout HTML) -> Void) -> String {
+        Layout.page(title: title, nav: nav, csrf: csrf, signedIn: signedIn, bodyAttrs: bodyAttrs, stylesheets: stylesheets, body)
     }
 
     /// A hidden CSRF field for a POST form.

@@ -161,7 +161,7 @@ import TrackerStore
         try await f.app().test(.router) { client in
             let id = f.runIDs[1]
             let p = try await Self.get(client, "/runs/\(id)")
-            Self.expectPage(p, ["run-1", "abcdef0123456789", "depth", "accuracy", "evil.html", "notes/", "churn-candidate v1", "data-chart=\"loss\""])
+            Self.expectPage(p, ["run-1", "abcdef0123456789", "depth", "accuracy", "evil.html", "notes/", "churn-candidate v1", "data-chart=\"loss\"", "<svg"])
             #expect(p.body.contains(#"data-field="min">0.04762<"#))  // min of 1/(k+2) over 20 steps
             let folder = try await Self.get(client, "/runs/\(id)?dir=notes")
             #expect(folder.body.contains("readme.txt"))
@@ -208,7 +208,7 @@ import TrackerStore
         try await f.app().test(.router) { client in
             let q = f.runIDs.prefix(3).map { "run=\($0)" }.joined(separator: "&")
             let p = try await Self.get(client, "/compare?\(q)&smooth=0.6")
-            Self.expectPage(p, ["Compare 3 runs", "class=\"diff\"", "depth", "loss", #"<option value="0.6" selected="""#])
+            Self.expectPage(p, ["Compare 3 runs", "class=\"diff\"", "depth", "loss", #"<option value="0.6" selected="""#, "<polyline"])
             let one = try await Self.get(client, "/compare?run=\(f.runIDs[0])")
             #expect(one.status == .badRequest && one.body.contains("2 to 20 runs"))
         }
@@ -230,7 +230,7 @@ import TrackerStore
         let f = try Fixture()
         try await f.app().test(.router) { client in
             let gap = try await Self.get(client, "/gap?model=churn&env=production&until=2026-11-23&days=7")
-            Self.expectPage(gap, ["Live gap — churn in production", "Version 2", "95% CI", "verdict", "Daily", "accuracy — daily"])
+            Self.expectPage(gap, ["Live gap — churn in production", "Version 2", "95% CI", "verdict", "Daily", "accuracy — daily", "<svg"])
             Self.expectPage(try await Self.get(client, "/gap"), ["Live gap"])
             let report = try await Self.get(client, "/reports?week=2026-W47")
             Self.expectPage(report, ["Production vs offline — 2026-W47", "class=\"report\"", "2026-W46", "2026-W48", "Delivery"])

@@ -147,6 +147,12 @@ class Pages:
         assert self.d.execute_script("return window.__pwned === undefined"), "injected script ran"
 
 
+def wait_url(d, fragment):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(d, 10).until(lambda drv: fragment in drv.current_url)
+
+
 def click_link(d, text):
     from selenium.webdriver.common.by import By
 
@@ -185,6 +191,7 @@ def test_walk_through_the_ui(site, browser):
     box = d.find_element(By.NAME, "filter")
     box.clear()
     box.send_keys("metrics.roc_auc > 0.5", Keys.ENTER)
+    wait_url(d, "0.5")
     assert "filter=metrics.roc_auc" in d.current_url
     names = [r.text for r in d.find_elements(By.CSS_SELECTOR, "table.runs tbody tr td:nth-child(3)")]
     assert names and HOSTILE not in names  # probe runs have no roc_auc
@@ -193,10 +200,13 @@ def test_walk_through_the_ui(site, browser):
     d.find_element(By.CSS_SELECTOR, "details.columns summary").click()
     d.find_element(By.CSS_SELECTOR, "input[value='metric:roc_auc']").click()
     d.find_element(By.XPATH, "//button[text()='Show these columns']").click()
+    wait_url(d, "col=")
     assert "col=metric%3Aroc_auc" in d.current_url and "filter=metrics.roc_auc" in d.current_url
     d.find_element(By.PARTIAL_LINK_TEXT, "roc_auc").click()
+    wait_url(d, "order=")
     assert "order=metrics.roc_auc" in d.current_url and "filter=metrics.roc_auc" in d.current_url
     d.find_element(By.PARTIAL_LINK_TEXT, "roc_auc").click()  # descending
+    wait_url(d, "DESC")
     values = [float(td.text) for td in d.find_elements(By.CSS_SELECTOR, "table.runs tbody td[data-label='roc_auc']") if td.text != "–"]
     assert values == sorted(values, reverse=True) and len(values) >= 3
     p.check("runs-sorted")
@@ -204,7 +214,8 @@ def test_walk_through_the_ui(site, browser):
     best = d.find_element(By.CSS_SELECTOR, "table.runs tbody tr td:nth-child(3) a")
     best.click()
     assert "/runs/" in d.current_url
-    assert d.find_elements(By.CSS_SELECTOR, "figure.chart")  # CHART: becomes figure.chart svg once the renderer lands
+    charts = d.find_elements(By.CSS_SELECTOR, "figure.chart svg")
+    assert charts and charts[0].size["height"] > 50
     assert d.find_element(By.ID, "metrics").text
     p.check("run")
 
@@ -215,9 +226,11 @@ def test_walk_through_the_ui(site, browser):
     for box in d.find_elements(By.CSS_SELECTOR, "table.runs input[type=checkbox]")[:3]:
         box.click()
     d.find_element(By.XPATH, "//button[text()='Compare selected']").click()
+    wait_url(d, "/compare")
     assert "/compare?" in d.current_url and d.current_url.count("run=") == 3
     assert "Compare 3 runs" in d.find_element(By.TAG_NAME, "h1").text
     assert d.find_elements(By.CSS_SELECTOR, "tr.diff")
+    assert d.find_elements(By.CSS_SELECTOR, "figure.chart svg polyline, figure.chart svg circle")
     p.check("compare")
 
     click_link(d, "Models")
@@ -234,6 +247,7 @@ def test_walk_through_the_ui(site, browser):
     assert "/gap?" in d.current_url
     assert d.find_elements(By.CSS_SELECTOR, "table.gap tbody tr")
     assert d.find_elements(By.CSS_SELECTOR, "table.gap .badge")
+    assert d.find_elements(By.CSS_SELECTOR, "figure.chart svg")
     p.check("gap")
 
     click_link(d, "Weekly report")
