@@ -27,12 +27,12 @@ stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
 # measure LABEL PATH: N requests (after 3 warm-ups); p50/p99 of the server's own times, bytes.
 measure() {
   for _ in 1 2 3; do curl -sf -o /dev/null "$URL$2"; done
-  : > "$out/ui-serve.log"
+  mark=$(wc -l < "$out/ui-serve.log")
   bytes=0
   for _ in $(seq "$N"); do bytes=$(curl -sf -o /dev/null -w '%{size_download}' "$URL$2"); done
   sleep 0.2
   path=${2%%\?*}
-  grep -F "GET $path " "$out/ui-serve.log" | sed -n 's/.* \([0-9.]*\)ms$/\1/p' | sort -n |
+  tail -n +"$((mark + 1))" "$out/ui-serve.log" | grep -aF "GET $path " | sed -n 's/.* \([0-9.]*\)ms$/\1/p' | sort -n |
     awk -v label="$1" -v b="$bytes" '{a[NR]=$1} END { if (NR == 0) { print "  " label ": no timings logged"; exit 1 }
       p50=a[int((NR+1)/2)]; i99=int(NR*0.99+0.999); if (i99 < 1) i99 = 1; if (i99 > NR) i99 = NR;
       printf "  %s: p50 %.1f ms, p99 %.1f ms, %d requests, %.1f KB\n", label, p50, a[i99], NR, b/1024 }'
