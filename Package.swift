@@ -41,12 +41,19 @@ let package = Package(
         ),
         // Report renderers: Markdown, HTML with inline SVG, JSON. No storage, no clock.
         .target(name: "TrackerReport", dependencies: ["TrackerCore"]),
+        // The web UI in `tracker serve`: server-rendered pages, embedded assets. No SQL here.
+        .target(
+            name: "TrackerUI",
+            dependencies: [
+                "TrackerStore", "TrackerCore", "TrackerReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         // `tracker serve`: MLflow REST subset + native API on Hummingbird. Calls the store's
         // services; no SQL here.
         .target(
             name: "TrackerServer",
             dependencies: [
-                "TrackerStore", "TrackerCore", "TrackerReport",
+                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerUI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -64,7 +71,7 @@ let package = Package(
         .testTarget(
             name: "TrackerTests",
             dependencies: [
-                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "tracker",
+                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "TrackerUI", "tracker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             // Golden files and fixtures are read by path from the source tree.

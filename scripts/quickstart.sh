@@ -24,16 +24,27 @@ echo "== building tracker (release, stripped; the first build takes a few minute
 scripts/build-release.sh .build/tracker
 TRACKER="$ROOT/.build/tracker"
 
+# A web UI left running by an earlier quickstart serves the old database: stop it first.
+if [ -f "$ROOT/quickstart/serve.pid" ]; then kill "$(cat "$ROOT/quickstart/serve.pid")" 2>/dev/null || true; fi
 rm -rf "$ROOT/quickstart"
 mkdir -p "$ROOT/quickstart"
 echo "== running examples/breast-cancer/pipeline.sh into ./quickstart/"
 QUICKSTART=1 TRACKER="$TRACKER" PYTHON="$ROOT/.venv/bin/python" examples/breast-cancer/pipeline.sh "$ROOT/quickstart"
 
 DB="$ROOT/quickstart/tracker.db"
+# The web UI on the quickstart database, left running in the background.
+nohup "$TRACKER" serve --db "$DB" --port "${PORT:-0}" --log-level warning \
+  > "$ROOT/quickstart/serve.out" 2> "$ROOT/quickstart/serve.err" < /dev/null &
+UI_PID=$!
+echo "$UI_PID" > "$ROOT/quickstart/serve.pid"
+for _ in $(seq 100); do grep -q "listening on" "$ROOT/quickstart/serve.out" 2>/dev/null && break; sleep 0.1; done
+UI_URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$ROOT/quickstart/serve.out")
+[ -n "$UI_URL" ] || UI_URL="(the server did not start: $(cat "$ROOT/quickstart/serve.err"))"
 cat <<DONE
 
 == done
 HTML report:  $ROOT/quickstart/report.html
+Web UI:       $UI_URL   (tracker serve, pid $UI_PID; stop it with: kill $UI_PID)
 Database:     $DB
 Try next:
   export TRACKER_DB=$DB

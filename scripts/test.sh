@@ -36,10 +36,13 @@ TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest 
 echo "== MLflow compatibility harness (the same requests to mlflow server and tracker serve, compared)"
 TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat | tee -a .build/pytest.log
 
+echo "== web UI in a real browser (headless chromium: clicks, screenshots in .build/ui-screenshots/, axe-core)"
+TRACKER_REQUIRE_BROWSER=1 TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/ui | tee -a .build/pytest.log
+
 echo "== reliability suite, reduced (scripts/torture/run.sh runs the full one)"
 TRACKER_BIN="$(swift build --show-bin-path)/tracker" scripts/torture/run.sh --ci
 
 swift_passed=$(sed -n 's/.*Test run with \([0-9]*\) tests.*passed.*/\1/p' .build/swift-test.log | tail -1)
-# pytest.log holds one summary line per Python suite (client tests, compatibility harness): sum them.
+# pytest.log holds one summary line per Python suite (client tests, compatibility harness, browser): sum them.
 py_passed=$(grep -E '^[0-9]+ passed|^=+ [0-9]+ passed' .build/pytest.log | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
 echo "all suites: $((swift_passed + py_passed)) passed, 0 failed"

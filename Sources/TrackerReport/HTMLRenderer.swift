@@ -14,7 +14,8 @@ public enum HTMLRenderer {
     /// SVG coordinates with two decimals, fixed format.
     static func c(_ v: Double) -> String { String(format: "%.2f", v) }
 
-    static let css = """
+    /// The report's stylesheet (the web UI serves it scoped to its report page).
+    public static let css = """
         :root { --fg: #1d2330; --muted: #5b6475; --line: #d9dde5; --bad: #b3261e; --good: #1e7b34; --accent: #2f5fb3; --band: #2f5fb333; }
         * { box-sizing: border-box; }
         body { font: 15px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); margin: 0 auto; max-width: 980px; padding: 16px; background: #fff; }

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import TrackerCore
 import TrackerStore
+import TrackerUI
 
 /// The MLflow artifact proxy: `PUT/GET/DELETE /api/2.0/mlflow-artifacts/artifacts/<path>` and
 /// the listing `GET /api/2.0/mlflow-artifacts/artifacts?path=`. Files live in the
@@ -75,7 +76,9 @@ struct ArtifactsController {
                 let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
                 var buffer = ByteBuffer()
                 buffer.writeBytes(data)
-                return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: buffer))
+                // Same origin as the web UI: never let an uploaded HTML or SVG render as a page.
+                return Response(
+                    status: .ok, headers: ArtifactSafety.downloadHeaders(path: path, data: data, inline: false), body: .init(byteBuffer: buffer))
             } catch {
                 throw APIError.from(error)
             }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import TrackerCore
 import TrackerStore
+import TrackerUI
 
 /// How `tracker serve` runs.
 public struct ServerConfiguration: Sendable {
@@ -36,6 +37,11 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         var diff = given.count ^ expected.count
         for i in 0..<min(given.count, expected.count) { diff |= Int(given[i] ^ expected[i]) }
         if diff != 0 {
+            // Browsers on the web UI's pages sign in with a session cookie instead (TrackerUI.UIAuth).
+            if UIAuth.isUIPath(request.uri.path) {
+                if let refusal = UIAuth.refusal(request, token: token) { return refusal }
+                return try await next(request, context)
+            }
             return jsonResponse(
                 .object([
                     ("error_code", .string("UNAUTHENTICATED")),
@@ -88,6 +94,7 @@ public func buildRouter(store: Store, artifacts: ArtifactStore, configuration c:
     LoggedModelsController(r: routes).register(router)
     RegistryController(r: routes).register(router)
     NativeController(r: routes, liveLimit: c.liveLimit).register(router)
+    WebUI(store: store, artifacts: artifacts, token: c.token).register(router)
     return router
 }
 
