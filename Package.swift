@@ -33,10 +33,14 @@ let package = Package(
         ),
         // Pure logic: JSON, event formats, filter language, gates, statistics. No storage.
         .target(name: "TrackerCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The schema's Swift face: one repository per aggregate, plus the services over them.
+        // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly and
+        // alerts, delivery figures, promotion gates. Pure functions over values the store loads.
+        .target(name: "TrackerAnalysis", dependencies: ["TrackerCore"]),
+        // The schema's Swift face: the SQL that loads and writes values, and the services
+        // (gap, weekly report, promote) that load inputs and hand them to TrackerAnalysis.
         .target(
             name: "TrackerStore",
-            dependencies: ["SQLiteKit", "TrackerCore"],
+            dependencies: ["SQLiteKit", "TrackerCore", "TrackerAnalysis"],
             plugins: ["EmbedMigrations"]
         ),
         // Report renderers: Markdown, HTML with inline SVG, JSON. No storage, no clock.
@@ -68,6 +72,7 @@ let package = Package(
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
         .executableTarget(name: "bench-json", dependencies: ["TrackerCore"], path: "scripts/bench/json"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
+        .testTarget(name: "TrackerAnalysisTests", dependencies: ["TrackerAnalysis", "TrackerCore"]),
         .testTarget(
             name: "TrackerTests",
             dependencies: [

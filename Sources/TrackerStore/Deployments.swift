@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import TrackerAnalysis
 import TrackerCore
 
 /// A stored gate policy for (model, environment).
@@ -9,30 +10,6 @@ public struct GatePolicy: Sendable, Equatable {
     public let mustBeat: MustBeat?
     public let afterEnv: String?
     public let updatedAt: Int64
-}
-
-/// One ledger entry: a promotion, forced promotion or rollback.
-public struct LedgerEntry: Sendable, Equatable {
-    public let id: Int64
-    public let model: String
-    public let env: String
-    public let kind: String
-    public let fromVersion: Int?
-    public let toVersion: Int
-    public let actor: String
-    public let reason: String
-    public let time: Int64
-    public let gates: [GateResult]
-}
-
-/// A version live in an environment over an interval (`endedAt` nil = live now).
-public struct Deployment: Sendable, Equatable {
-    public let model: String
-    public let env: String
-    public let version: Int
-    public let startedAt: Int64
-    public let endedAt: Int64?
-    public let ledgerID: Int64
 }
 
 /// What `promote` decided.
@@ -146,26 +123,20 @@ extension Store {
             if current?.version == n {
                 return PromotionOutcome(result: .alreadyLive, version: n, gates: [], fromVersion: n, forced: false)
             }
-            var results: [GateResult] = []
             let policy = try Store.gatePolicies(c, modelID: m.id, env: env).first
-            for g in (policy?.requires ?? []) + requires { results.append(GateEvaluator.evaluate(g, metrics: v.offlineMetrics)) }
             var incumbent: [String: Double] = [:]
             if let current { incumbent = try Store.versionRow(c, model: model, version: current.version).offlineMetrics }
-            for mb in [policy?.mustBeat, mustBeat].compactMap({ $0 }) {
-                results.append(
-                    GateEvaluator.evaluate(mb, candidate: v.offlineMetrics, incumbentVersion: current?.version, incumbent: incumbent))
-            }
-            if let after = policy?.afterEnv {
-                let was =
+            let after = try policy?.afterEnv.map { after in
+                let first =
                     try c.queryOne(
                         "SELECT min(time) FROM deployment_ledger WHERE model_id = ? AND env = ? AND to_version = ?",
                         [.integer(m.id), .text(after), .integer(Int64(n))], { $0.optionalInt64(0) }) ?? nil
-                results.append(
-                    GateResult(
-                        gate: "deployed to \(after) first", passed: was != nil,
-                        detail: was.map { "version \(n) went to \(after) at \(TimeParser.format($0))" }
-                            ?? "version \(n) has never been deployed to \(after)"))
+                return (env: after, firstDeployed: first)
             }
+            let results = GateEvaluator.promotionGates(
+                version: n, candidate: v.offlineMetrics, requires: (policy?.requires ?? []) + requires,
+                mustBeat: [policy?.mustBeat, mustBeat].compactMap { $0 }, incumbentVersion: current?.version, incumbent: incumbent,
+                afterEnv: after)
             let passed = results.allSatisfy(\.passed)
             if dryRun {
                 return PromotionOutcome(result: .dryRun(wouldPass: passed), version: n, gates: results, fromVersion: current?.version, forced: false)

@@ -1,17 +1,10 @@
 import Foundation
 import SQLiteKit
+import TrackerAnalysis
 import TrackerCore
 
 extension Store {
     /// Live data of a (model, env) in [since, until), per attributed version (nil = unattributed).
-    struct LiveData {
-        var windows: [Int?: [String: WindowTotals]] = [:]
-        var predictions: [Int?: PredictionAccumulator] = [:]
-        /// Scores converted to the query's positive label: count per label they were ingested for.
-        var convertedScores: [Int?: [String: Int]] = [:]
-        var versions: Set<Int?> { Set(windows.keys).union(predictions.keys) }
-    }
-
     static func liveData(
         _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int? = nil,
         settings: LiveSettings = LiveSettings()
@@ -74,92 +67,38 @@ extension Store {
         return d
     }
 
-    static func estimates(_ d: LiveData, _ v: Int?) -> [LiveEstimate] {
-        var out: [LiveEstimate] = []
-        for (metric, totals) in (d.windows[v] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let e = totals.estimate(metric: metric) { out.append(e) }
-        }
-        let fromPredictions = d.predictions[v]?.estimates() ?? []
-        // A metric reported both ways: the windows (what production computed) come first.
-        for e in fromPredictions where !out.contains(where: { $0.metric == e.metric }) { out.append(e) }
-        return out
-    }
-
     /// The gap between offline and live metrics of `model` in `env`, per version live in the window.
     public func gap(model: String, env: String, options: GapOptions) throws -> GapReport {
-        try db.read { c in
-            let m = try Store.modelRow(c, model)
-            let settings = try Store.liveSettings(c, modelID: m.id)
-            var o = options
-            o.configuredDirections = settings.directions
-            let positive = o.positiveLabel ?? settings.positiveLabel
-            let data = try Store.liveData(
-                c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings)
-            let attribution = try Store.attribution(c, modelID: m.id, env: env)
-            // Versions with data, plus whatever was live during the window (it may have no data).
-            var versions = Set(data.versions.compactMap { $0 })
-            for i in attribution.intervals where i.start < o.until && (i.end == nil || i.end! > o.since) { versions.insert(i.version) }
-            if let only = o.version { versions = versions.filter { $0 == only } }
-            func build(_ v: Int?) throws -> VersionGap {
-                var offline: [String: (Double, String)] = [:]
-                if let v,
-                    let vid = try c.queryOne(
-                        "SELECT id FROM model_versions WHERE model_id = ? AND version = ?", [.integer(m.id), .integer(Int64(v))],
-                        { $0.int64(0) })
-                {
-                    for r in try Store.offlineMetrics(c, versionID: vid) where offline[r.key] == nil {
-                        offline[r.key] = (r.value, r.dataset.isEmpty ? "registration" : r.dataset)
-                    }
-                }
-                let rows = Store.estimates(data, v).map { e in
-                    Store.row(e, offline: v == nil ? nil : offlineNames(for: e.metric).lazy.compactMap { offline[$0] }.first, o)
-                }
-                let acc = data.predictions[v]
-                let spans = attribution.intervals.filter { $0.version == v && $0.start < o.until && ($0.end == nil || $0.end! > o.since) }
-                let since = spans.first?.start
-                var incumbent: IncumbentFigures?
-                // The version live before this one's first deployment in the window.
-                if v != nil, let idx = attribution.intervals.firstIndex(where: { $0.version == v && $0.start == since }), idx > 0 {
-                    let prev = attribution.intervals[idx - 1].version
-                    if prev != v {
-                        var est = Store.estimates(data, prev)
-                        var scope = "window"
-                        if est.isEmpty {
-                            let all = try Store.liveData(
-                                c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: prev, settings: settings)
-                            est = Store.estimates(all, prev)
-                            scope = "all time"
-                        }
-                        if !est.isEmpty { incumbent = IncumbentFigures(version: prev, estimates: est, scope: scope) }
-                    }
-                }
-                var g = VersionGap(
-                    version: v, liveSince: since, rows: rows, predictions: acc?.predictions ?? 0, labeled: acc?.labeled ?? 0,
-                    incumbent: incumbent)
-                g.liveSpans = spans.map { LiveSpan(start: $0.start, end: $0.end) }
-                if let acc, acc.labeled > 0 { g.task = acc.task }
-                g.notes =
-                    (acc?.notes ?? [])
-                    + (data.convertedScores[v] ?? [:]).sorted { $0.key < $1.key }.map { label, count in
-                        "\(count) score\(count == 1 ? " was" : "s were") ingested as P('\(label)'); converted to P('\(positive)') = 1 − score"
-                    }
-                return g
-            }
-            let list = try versions.sorted().map { try build($0) }
-            let unattributed = data.versions.contains(nil) && o.version == nil ? try build(nil) : nil
-            return GapReport(model: model, env: env, since: o.since, until: o.until, versions: list, unattributed: unattributed)
-        }
+        try db.read { c in try GapAnalysis.report(try Store.gapInputs(c, model: model, env: env, options: options)) }
     }
 
-    /// One metric's row: gap, relative gap, direction and verdict.
-    static func row(_ e: LiveEstimate, offline off: (Double, String)?, _ o: GapOptions) -> GapRow {
-        let (dir, source) = o.direction(e.metric)
-        let gap = off.map { e.value - $0.0 }
-        let rel = off.flatMap { $0.0 != 0 ? (e.value - $0.0) / abs($0.0) : nil }
-        let verdict = Verdict.decide(
-            offline: off?.0, live: e.value, interval: e.interval, n: e.n, minN: o.minN, direction: dir, tolerance: o.tolerance)
-        return GapRow(
-            metric: e.metric, offline: off?.0, offlineSource: off?.1, live: e, gap: gap, relativeGap: rel, direction: dir,
-            directionSource: source, verdict: verdict, tolerance: o.tolerance)
+    /// What the gap analysis reads for `model` in `env`; the lookups run on `c`.
+    static func gapInputs(_ c: Connection, model: String, env: String, options: GapOptions) throws -> GapInputs {
+        let m = try Store.modelRow(c, model)
+        let settings = try Store.liveSettings(c, modelID: m.id)
+        var o = options
+        o.configuredDirections = settings.directions
+        let positive = o.positiveLabel ?? settings.positiveLabel
+        let data = try Store.liveData(
+            c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings)
+        return GapInputs(
+            model: model, env: env, options: o, positive: positive, data: data, attribution: try Store.attribution(c, modelID: m.id, env: env),
+            offline: { v in try Store.offlineFigures(c, modelID: m.id, version: v) },
+            allTime: { v in
+                try Store.liveData(c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings)
+            })
+    }
+
+    /// A version's offline metrics (first of each name): value and dataset ("registration" when none).
+    static func offlineFigures(_ c: Connection, modelID: Int64, version v: Int) throws -> [String: (value: Double, source: String)] {
+        var offline: [String: (value: Double, source: String)] = [:]
+        if let vid = try c.queryOne(
+            "SELECT id FROM model_versions WHERE model_id = ? AND version = ?", [.integer(modelID), .integer(Int64(v))], { $0.int64(0) })
+        {
+            for r in try Store.offlineMetrics(c, versionID: vid) where offline[r.key] == nil {
+                offline[r.key] = (r.value, r.dataset.isEmpty ? "registration" : r.dataset)
+            }
+        }
+        return offline
     }
 }

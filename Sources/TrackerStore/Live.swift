@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import TrackerAnalysis
 import TrackerCore
 
 /// Counts reported at the end of a live ingestion.
@@ -30,17 +31,6 @@ public struct LiveIngestSummary: Sendable, Equatable {
 }
 
 extension Store {
-    /// Deployment intervals of one (model, env), for attribution.
-    struct Attribution {
-        let intervals: [(start: Int64, end: Int64?, version: Int)]
-
-        func version(at t: Int64) -> Int? {
-            // Few intervals per (model, env): a linear scan from the newest is fast enough.
-            for i in intervals.reversed() where i.start <= t && (i.end == nil || i.end! > t) { return i.version }
-            return nil
-        }
-    }
-
     static func attribution(_ c: Connection, modelID: Int64, env: String) throws -> Attribution {
         Attribution(
             intervals: try c.query(
@@ -247,24 +237,6 @@ extension Store {
             }
         }
     }
-}
-
-/// A model's settings for live metrics, verdicts and alerts.
-public struct LiveSettings: Sendable, Equatable {
-    /// The label scores are the probability of, and precision/recall/F1 count as positive.
-    public var positiveLabel = "1"
-    /// nil: inferred from the data.
-    public var task: LiveTask?
-    /// nil: the labels seen.
-    public var classes: [String]?
-    /// Declared directions per metric.
-    public var directions: [String: MetricDirection] = [:]
-    /// Alert when live is worse than offline by more than this share (metric "" = every metric).
-    public var maxGap: [String: Double] = [:]
-    /// Alert when label coverage is below this share.
-    public var coverageFloor: Double?
-
-    public init() {}
 }
 
 /// Reads live events (JSON Lines, a JSON array, or CSV with a header) and writes them in atomic
