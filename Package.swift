@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // NIOCore (ByteBuffer) in the server and its tests; already in the graph through Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         // SHA-256 for artifacts and migration checksums (~7x the hand-written one; already in
         // the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -71,15 +73,40 @@ let package = Package(
         // Benchmarks (scripts/bench): built on demand, never run by the tests.
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
         .executableTarget(name: "bench-json", dependencies: ["TrackerCore"], path: "scripts/bench/json"),
+        // Tests: one target per module, plus TestSupport (temp dirs, running the built binary,
+        // golden files, fixtures, requireJSON), which each target re-exports in its Support.swift.
+        .target(
+            name: "TestSupport", dependencies: ["TrackerStore", "TrackerCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
+        .testTarget(name: "TrackerCoreTests", dependencies: ["TrackerCore", "TestSupport"]),
+        .testTarget(
+            name: "TrackerStoreTests", dependencies: ["TrackerStore", "TrackerCore", "SQLiteKit", "TestSupport"],
+            // The fixture is read by path from the source tree.
+            exclude: ["Fixtures"]),
         .testTarget(name: "TrackerAnalysisTests", dependencies: ["TrackerAnalysis", "TrackerCore"]),
         .testTarget(
-            name: "TrackerTests",
+            name: "TrackerReportTests", dependencies: ["TrackerReport", "TrackerStore", "TrackerCore", "TestSupport"],
+            // Golden files are read by path from the source tree.
+            exclude: ["Golden"]),
+        .testTarget(
+            name: "TrackerServerTests",
             dependencies: [
-                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "TrackerUI", "tracker",
+                "TrackerServer", "TrackerStore", "TrackerCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            // Golden files and fixtures are read by path from the source tree.
-            exclude: ["Golden", "Fixtures"]),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "TrackerUITests",
+            dependencies: [
+                "TrackerUI", "TrackerServer", "TrackerStore", "TrackerCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        // Runs the built `tracker` (and imports it for its parsers).
+        .testTarget(name: "TrackerCLITests", dependencies: ["tracker", "TrackerStore", "TrackerCore", "TestSupport"]),
     ]
 )
