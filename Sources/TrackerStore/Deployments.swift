@@ -32,13 +32,18 @@ public struct PromotionOutcome: Sendable {
     public let forced: Bool
 }
 
-extension Store {
+/// The deployment ledger, deployment intervals and gate policies; promotion and rollback write them in one transaction.
+public struct DeploymentRepository: Sendable {
+    let db: Database
+}
+
+extension DeploymentRepository {
     // MARK: - Gate policies
 
     /// Stores (replaces) the gate policy of a model in an environment.
     public func setGatePolicy(model: String, env: String, requires: [GateExpression], mustBeat: MustBeat?, afterEnv: String?) throws {
-        try Store.validateEnv(env)
-        if let afterEnv { try Store.validateEnv(afterEnv) }
+        try DeploymentRepository.validateEnv(env)
+        if let afterEnv { try DeploymentRepository.validateEnv(afterEnv) }
         try db.write { c in
             let m = try Store.modelRow(c, model)
             let req = JSON.array(requires.map { .string($0.description) }).serialized()
@@ -67,7 +72,7 @@ extension Store {
 
     /// Gate policies of a model (all environments, or one).
     public func gatePolicies(model: String, env: String? = nil) throws -> [GatePolicy] {
-        try db.read { c in try Store.gatePolicies(c, modelID: try Store.modelRow(c, model).id, env: env) }
+        try db.read { c in try DeploymentRepository.gatePolicies(c, modelID: try Store.modelRow(c, model).id, env: env) }
     }
 
     static func validateEnv(_ env: String) throws {
@@ -114,16 +119,16 @@ extension Store {
         model: String, versionRef: String, env: String, requires: [GateExpression] = [], mustBeat: MustBeat? = nil,
         reason: String = "", actor: String, dryRun: Bool = false, force: Bool = false, now: Int64? = nil
     ) throws -> PromotionOutcome {
-        try Store.validateEnv(env)
+        try DeploymentRepository.validateEnv(env)
         return try db.write { c in
             let m = try Store.modelRow(c, model)
             let n = try Store.resolveVersion(c, model: model, ref: versionRef)
             let v = try Store.versionRow(c, model: model, version: n)
-            let current = try Store.currentDeployment(c, modelID: m.id, env: env)
+            let current = try DeploymentRepository.currentDeployment(c, modelID: m.id, env: env)
             if current?.version == n {
                 return PromotionOutcome(result: .alreadyLive, version: n, gates: [], fromVersion: n, forced: false)
             }
-            let policy = try Store.gatePolicies(c, modelID: m.id, env: env).first
+            let policy = try DeploymentRepository.gatePolicies(c, modelID: m.id, env: env).first
             var incumbent: [String: Double] = [:]
             if let current { incumbent = try Store.versionRow(c, model: model, version: current.version).offlineMetrics }
             let after = try policy?.afterEnv.map { after in
@@ -143,7 +148,7 @@ extension Store {
             }
             if !passed && !force { return PromotionOutcome(result: .blocked, version: n, gates: results, fromVersion: current?.version, forced: false) }
             let forced = force && !passed
-            let id = try Store.deploy(
+            let id = try DeploymentRepository.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: n, from: current, kind: forced ? "force" : "promote", actor: actor,
                 reason: reason, gates: results, now: now ?? TimeParser.nowMillis())
             return PromotionOutcome(result: .promoted(id), version: n, gates: results, fromVersion: current?.version, forced: forced)
@@ -174,13 +179,13 @@ extension Store {
     ) {
         try db.write { c in
             let m = try Store.modelRow(c, model)
-            guard let current = try Store.currentDeployment(c, modelID: m.id, env: env) else {
-                let envs = try Store.envsOf(c, modelID: m.id)
+            guard let current = try DeploymentRepository.currentDeployment(c, modelID: m.id, env: env) else {
+                let envs = try DeploymentRepository.envsOf(c, modelID: m.id)
                 throw TrackerError.notFound(
                     "model '\(model)' is not deployed to '\(env)'; \(envs.isEmpty ? "it has never been deployed" : "environments: " + envs.joined(separator: ", "))"
                 )
             }
-            var stack = try Store.rollbackStack(c, modelID: m.id, env: env)
+            var stack = try DeploymentRepository.rollbackStack(c, modelID: m.id, env: env)
             if stack.last == current.version { stack.removeLast() }
             let target: Int
             if let to {
@@ -203,7 +208,7 @@ extension Store {
                 target = prev
             }
             let v = try Store.versionRow(c, model: model, version: target)
-            let id = try Store.deploy(
+            let id = try DeploymentRepository.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: target, from: current, kind: "rollback", actor: actor,
                 reason: reason,
                 gates: [], now: now ?? TimeParser.nowMillis())
@@ -236,7 +241,7 @@ extension Store {
                     model.map { .text($0) } ?? .null, env.map { .text($0) } ?? .null, since.map { .integer($0) } ?? .null,
                     until.map { .integer($0) } ?? .null,
                 ],
-                Store.decodeLedger)
+                DeploymentRepository.decodeLedger)
         }
     }
 
@@ -277,4 +282,42 @@ extension Store {
         for d in try deployments(model: model) where d.endedAt == nil { out[d.version, default: []].append(d.env) }
         return out
     }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    /// The deployment ledger, deployment intervals and gate policies; promotion and rollback write them in one transaction.
+    public var deployments: DeploymentRepository { DeploymentRepository(db: db) }
+
+    public func setGatePolicy(model: String, env: String, requires: [GateExpression], mustBeat: MustBeat?, afterEnv: String?) throws {
+        try deployments.setGatePolicy(model: model, env: env, requires: requires, mustBeat: mustBeat, afterEnv: afterEnv)
+    }
+
+    public func gatePolicies(model: String, env: String? = nil) throws -> [GatePolicy] { try deployments.gatePolicies(model: model, env: env) }
+
+    public func promote(
+        model: String, versionRef: String, env: String, requires: [GateExpression] = [], mustBeat: MustBeat? = nil, reason: String = "", actor: String,
+        dryRun: Bool = false, force: Bool = false, now: Int64? = nil
+    ) throws -> PromotionOutcome {
+        try deployments.promote(
+            model: model, versionRef: versionRef, env: env, requires: requires, mustBeat: mustBeat, reason: reason, actor: actor, dryRun: dryRun, force: force,
+            now: now)
+    }
+
+    public func rollback(model: String, env: String, to: String? = nil, reason: String = "", actor: String, now: Int64? = nil) throws -> (
+        from: Int, to: Int, ledgerID: Int64
+    ) { try deployments.rollback(model: model, env: env, to: to, reason: reason, actor: actor, now: now) }
+
+    public func ledger(model: String? = nil, env: String? = nil, since: Int64? = nil, until: Int64? = nil) throws -> [LedgerEntry] {
+        try deployments.ledger(model: model, env: env, since: since, until: until)
+    }
+
+    public func deployments(model: String? = nil, env: String? = nil, at: Int64? = nil) throws -> [Deployment] {
+        try deployments.deployments(model: model, env: env, at: at)
+    }
+
+    public func environments(model: String? = nil) throws -> [String] { try deployments.environments(model: model) }
+
+    public func liveEnvironments(model: String) throws -> [Int: [String]] { try deployments.liveEnvironments(model: model) }
 }
