@@ -47,7 +47,7 @@ extension Store {
         let (previous, daily) = try db.read { c -> ([LiveEstimate], [[LiveEstimate]]) in
             let m = try Store.modelRow(c, name)
             func estimates(since: Int64, until: Int64) throws -> [LiveEstimate] {
-                let d = try Store.liveData(
+                let d = try LiveRepository.liveData(
                     c, modelID: m.id, env: o.env, since: since, until: until, positive: settings.positiveLabel, version: version,
                     settings: settings)
                 return GapAnalysis.estimates(d, version)

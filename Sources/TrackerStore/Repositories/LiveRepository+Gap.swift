@@ -3,7 +3,7 @@ import SQLiteKit
 import TrackerAnalysis
 import TrackerCore
 
-extension Store {
+extension LiveRepository {
     /// Live data of a (model, env) in [since, until), per attributed version (nil = unattributed).
     static func liveData(
         _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int? = nil,
@@ -69,23 +69,23 @@ extension Store {
 
     /// The gap between offline and live metrics of `model` in `env`, per version live in the window.
     public func gap(model: String, env: String, options: GapOptions) throws -> GapReport {
-        try db.read { c in try GapAnalysis.report(try Store.gapInputs(c, model: model, env: env, options: options)) }
+        try db.read { c in try GapAnalysis.report(try LiveRepository.gapInputs(c, model: model, env: env, options: options)) }
     }
 
     /// What the gap analysis reads for `model` in `env`; the lookups run on `c`.
     static func gapInputs(_ c: Connection, model: String, env: String, options: GapOptions) throws -> GapInputs {
         let m = try Store.modelRow(c, model)
-        let settings = try Store.liveSettings(c, modelID: m.id)
+        let settings = try LiveRepository.liveSettings(c, modelID: m.id)
         var o = options
         o.configuredDirections = settings.directions
         let positive = o.positiveLabel ?? settings.positiveLabel
-        let data = try Store.liveData(
+        let data = try LiveRepository.liveData(
             c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings)
         return GapInputs(
-            model: model, env: env, options: o, positive: positive, data: data, attribution: try Store.attribution(c, modelID: m.id, env: env),
-            offline: { v in try Store.offlineFigures(c, modelID: m.id, version: v) },
+            model: model, env: env, options: o, positive: positive, data: data, attribution: try LiveRepository.attribution(c, modelID: m.id, env: env),
+            offline: { v in try LiveRepository.offlineFigures(c, modelID: m.id, version: v) },
             allTime: { v in
-                try Store.liveData(c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings)
+                try LiveRepository.liveData(c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings)
             })
     }
 
@@ -101,4 +101,10 @@ extension Store {
         }
         return offline
     }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    public func gap(model: String, env: String, options: GapOptions) throws -> GapReport { try live.gap(model: model, env: env, options: options) }
 }
