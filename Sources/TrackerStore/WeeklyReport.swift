@@ -45,7 +45,7 @@ extension Store {
         let version = WeeklyAnalysis.reportedVersion(liveAtEnd: liveAtEnd, intervals: intervals)
         let settings = try liveSettings(model: name)
         let (previous, daily) = try db.read { c -> ([LiveEstimate], [[LiveEstimate]]) in
-            let m = try Store.modelRow(c, name)
+            let m = try RegistryRepository.modelRow(c, name)
             func estimates(since: Int64, until: Int64) throws -> [LiveEstimate] {
                 let d = try LiveRepository.liveData(
                     c, modelID: m.id, env: o.env, since: since, until: until, positive: settings.positiveLabel, version: version,

@@ -45,7 +45,7 @@ extension DeploymentRepository {
         try DeploymentRepository.validateEnv(env)
         if let afterEnv { try DeploymentRepository.validateEnv(afterEnv) }
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             let req = JSON.array(requires.map { .string($0.description) }).serialized()
             try c.run(
                 "INSERT OR REPLACE INTO gate_policies (model_id, env, requires, must_beat, must_beat_margin, after_env, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -72,7 +72,7 @@ extension DeploymentRepository {
 
     /// Gate policies of a model (all environments, or one).
     public func gatePolicies(model: String, env: String? = nil) throws -> [GatePolicy] {
-        try db.read { c in try DeploymentRepository.gatePolicies(c, modelID: try Store.modelRow(c, model).id, env: env) }
+        try db.read { c in try DeploymentRepository.gatePolicies(c, modelID: try RegistryRepository.modelRow(c, model).id, env: env) }
     }
 
     static func validateEnv(_ env: String) throws {
@@ -121,16 +121,16 @@ extension DeploymentRepository {
     ) throws -> PromotionOutcome {
         try DeploymentRepository.validateEnv(env)
         return try db.write { c in
-            let m = try Store.modelRow(c, model)
-            let n = try Store.resolveVersion(c, model: model, ref: versionRef)
-            let v = try Store.versionRow(c, model: model, version: n)
+            let m = try RegistryRepository.modelRow(c, model)
+            let n = try RegistryRepository.resolveVersion(c, model: model, ref: versionRef)
+            let v = try RegistryRepository.versionRow(c, model: model, version: n)
             let current = try DeploymentRepository.currentDeployment(c, modelID: m.id, env: env)
             if current?.version == n {
                 return PromotionOutcome(result: .alreadyLive, version: n, gates: [], fromVersion: n, forced: false)
             }
             let policy = try DeploymentRepository.gatePolicies(c, modelID: m.id, env: env).first
             var incumbent: [String: Double] = [:]
-            if let current { incumbent = try Store.versionRow(c, model: model, version: current.version).offlineMetrics }
+            if let current { incumbent = try RegistryRepository.versionRow(c, model: model, version: current.version).offlineMetrics }
             let after = try policy?.afterEnv.map { after in
                 let first =
                     try c.queryOne(
@@ -178,7 +178,7 @@ extension DeploymentRepository {
         from: Int, to: Int, ledgerID: Int64
     ) {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             guard let current = try DeploymentRepository.currentDeployment(c, modelID: m.id, env: env) else {
                 let envs = try DeploymentRepository.envsOf(c, modelID: m.id)
                 throw TrackerError.notFound(
@@ -189,7 +189,7 @@ extension DeploymentRepository {
             if stack.last == current.version { stack.removeLast() }
             let target: Int
             if let to {
-                let n = try Store.resolveVersion(c, model: model, ref: to)
+                let n = try RegistryRepository.resolveVersion(c, model: model, ref: to)
                 if n == current.version { throw TrackerError.invalid("version \(n) is already live in \(env)") }
                 let ever =
                     try c.queryOne(
@@ -207,7 +207,7 @@ extension DeploymentRepository {
                 }
                 target = prev
             }
-            let v = try Store.versionRow(c, model: model, version: target)
+            let v = try RegistryRepository.versionRow(c, model: model, version: target)
             let id = try DeploymentRepository.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: target, from: current, kind: "rollback", actor: actor,
                 reason: reason,
@@ -229,7 +229,7 @@ extension DeploymentRepository {
     /// The ledger, oldest first, optionally for one model / environment / time range.
     public func ledger(model: String? = nil, env: String? = nil, since: Int64? = nil, until: Int64? = nil) throws -> [LedgerEntry] {
         try db.read { c in
-            if let model { _ = try Store.modelRow(c, model) }
+            if let model { _ = try RegistryRepository.modelRow(c, model) }
             return try c.query(
                 """
                 SELECT l.id, m.name, l.env, l.kind, l.from_version, l.to_version, l.actor, l.reason, l.time, l.gates
@@ -248,7 +248,7 @@ extension DeploymentRepository {
     /// Deployment intervals, optionally those live at time `at`.
     public func deployments(model: String? = nil, env: String? = nil, at: Int64? = nil) throws -> [Deployment] {
         try db.read { c in
-            if let model { _ = try Store.modelRow(c, model) }
+            if let model { _ = try RegistryRepository.modelRow(c, model) }
             return try c.query(
                 """
                 SELECT m.name, d.env, v.version, d.started_at, d.ended_at, d.ledger_id

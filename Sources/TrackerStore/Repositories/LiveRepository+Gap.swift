@@ -74,7 +74,7 @@ extension LiveRepository {
 
     /// What the gap analysis reads for `model` in `env`; the lookups run on `c`.
     static func gapInputs(_ c: Connection, model: String, env: String, options: GapOptions) throws -> GapInputs {
-        let m = try Store.modelRow(c, model)
+        let m = try RegistryRepository.modelRow(c, model)
         let settings = try LiveRepository.liveSettings(c, modelID: m.id)
         var o = options
         o.configuredDirections = settings.directions
@@ -95,7 +95,7 @@ extension LiveRepository {
         if let vid = try c.queryOne(
             "SELECT id FROM model_versions WHERE model_id = ? AND version = ?", [.integer(modelID), .integer(Int64(v))], { $0.int64(0) })
         {
-            for r in try Store.offlineMetrics(c, versionID: vid) where offline[r.key] == nil {
+            for r in try RegistryRepository.offlineMetrics(c, versionID: vid) where offline[r.key] == nil {
                 offline[r.key] = (r.value, r.dataset.isEmpty ? "registration" : r.dataset)
             }
         }

@@ -56,7 +56,7 @@ extension LiveRepository {
             func model(_ name: String, _ line: Int) throws -> (id: Int64, positive: String) {
                 if let m = models[name] { return m }
                 guard let id = try c.queryOne("SELECT id FROM registered_models WHERE name = ?", [.text(name)], { $0.int64(0) }) else {
-                    let e = try Store.modelNotFound(c, name)
+                    let e = try RegistryRepository.modelNotFound(c, name)
                     throw TrackerError.invalid("\(at(line))\(e.message); register it first (tracker model register \(name))")
                 }
                 let positive =
@@ -181,7 +181,7 @@ extension LiveRepository {
 
     /// A model's live settings (defaults where nothing was set).
     public func liveSettings(model: String) throws -> LiveSettings {
-        try db.read { c in try LiveRepository.liveSettings(c, modelID: try Store.modelRow(c, model).id) }
+        try db.read { c in try LiveRepository.liveSettings(c, modelID: try RegistryRepository.modelRow(c, model).id) }
     }
 
     static func liveSettings(_ c: Connection, modelID: Int64) throws -> LiveSettings {
@@ -213,7 +213,7 @@ extension LiveRepository {
     /// Changes a model's live settings in one transaction (read, modify, write back).
     public func updateLiveSettings(model: String, _ change: (inout LiveSettings) throws -> Void) throws {
         try db.write { c in
-            let mid = try Store.modelRow(c, model).id
+            let mid = try RegistryRepository.modelRow(c, model).id
             var s = try LiveRepository.liveSettings(c, modelID: mid)
             try change(&s)
             try c.run(
