@@ -172,7 +172,7 @@ extension RegistryRepository {
     /// SHA-256 is recorded (for a folder, a digest over its files' paths and digests).
     public func registerVersion(
         name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "",
-        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = Store.currentUser(), now: Int64? = nil
+        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = RunRepository.currentUser(), now: Int64? = nil
     ) throws -> ModelVersion {
         try db.write { c in
             let now = now ?? TimeParser.nowMillis()
@@ -180,7 +180,7 @@ extension RegistryRepository {
             var runMetrics: [String: Double] = [:]
             var sha: String?
             if let runID {
-                let (key, _) = try Store.runKey(c, runID)
+                let (key, _) = try RunRepository.runKey(c, runID)
                 runKey = key
                 for m in try c.query(
                     "SELECT k.key, l.value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ?", [.integer(key)],
@@ -349,7 +349,7 @@ extension Store {
 
     public func registerVersion(
         name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "", metricMap: [KeyValue] = [],
-        tags: [KeyValue] = [], userID: String = Store.currentUser(), now: Int64? = nil
+        tags: [KeyValue] = [], userID: String = RunRepository.currentUser(), now: Int64? = nil
     ) throws -> ModelVersion {
         try registry.registerVersion(
             name: name, runID: runID, artifact: artifact, source: source, description: description, metricMap: metricMap, tags: tags, userID: userID, now: now)
