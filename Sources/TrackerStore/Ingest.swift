@@ -186,7 +186,7 @@ public final class EventIngester {
         let ops = self.ops
         var keys = Set<String>()
         for case .log(_, let b, _) in ops { for m in b.metrics { keys.insert(m.key) } }
-        let keyIDs = try store.internKeys(keys)
+        let keyIDs = try store.metrics.internKeys(keys)
         let job = CommitJob(
             store: store, ops: ops, keyIDs: keyIDs, source: source, first: firstLine, last: lastLine, storedBefore: summary.stored)
         let box = ResultBox()
@@ -244,7 +244,7 @@ public final class EventIngester {
                                 throw TrackerError.invalid("\(source):\(first): run \(runID) is deleted; restore it first")
                             }
                             do {
-                                try Store.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
+                                try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
                             } catch let e as TrackerError where e.kind == .conflict {
                                 let line = paramLines.first { e.message.contains("'\($0.key)'") }?.value ?? first
                                 throw TrackerError.invalid("\(source):\(line): \(e.message)")

@@ -23,13 +23,19 @@ public struct LogBatch: Sendable {
     public var count: Int { params.count + tags.count + metrics.count + artifacts.count }
 }
 
-extension Store {
+/// Metric, param and tag logging in batches (with the interned key cache) and metric history.
+public struct MetricRepository: Sendable {
+    let store: Store
+    var db: Database { store.db }
+}
+
+extension MetricRepository {
     /// Interns metric keys, committing new ones in their own transaction (so a later rollback
     /// never leaves a cached id pointing nowhere). Returns key → id.
     func internKeys(_ keys: Set<String>) throws -> [String: Int64] {
         var result: [String: Int64] = [:]
         var missing: [String] = []
-        keyCache.withLock { cache in
+        store.keyCache.withLock { cache in
             for k in keys {
                 if let id = cache[k] { result[k] = id } else { missing.append(k) }
             }
@@ -44,7 +50,7 @@ extension Store {
             }
             return found
         }
-        keyCache.withLock { cache in
+        store.keyCache.withLock { cache in
             for (k, v) in found { cache[k] = v }
         }
         result.merge(found) { a, _ in a }
@@ -125,14 +131,14 @@ extension Store {
 
     /// Logs params, tags, metrics and artifact records to one run, atomically.
     public func log(runID: String, _ batch: LogBatch) throws {
-        try Store.validate(batch)
+        try MetricRepository.validate(batch)
         let keyIDs = try internKeys(Set(batch.metrics.map(\.key)))
         try db.write { c in
             let (key, stage) = try RunRepository.runKey(c, runID)
             if stage != "active" {
                 throw TrackerError(.conflict, "run \(runID) must be in the 'active' state to log to it; it is \(stage)")
             }
-            try Store.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
+            try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
         }
     }
 
@@ -163,5 +169,20 @@ enum RunNames {
     static func make(from id: String) -> String {
         let v = UInt64(id.prefix(12), radix: 16) ?? 0
         return "\(adjectives[Int(v % 26)])-\(nouns[Int((v / 26) % 26)])-\(100 + (v / 676) % 900)"
+    }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    /// Metric, param and tag logging in batches (with the interned key cache) and metric history.
+    public var metrics: MetricRepository { MetricRepository(store: self) }
+
+    public static func validate(_ batch: LogBatch) throws { try MetricRepository.validate(batch) }
+
+    public func log(runID: String, _ batch: LogBatch) throws { try metrics.log(runID: runID, batch) }
+
+    public func metricHistory(runID: String, key: String, limit: Int? = nil, offset: Int = 0) throws -> [MetricPoint] {
+        try metrics.metricHistory(runID: runID, key: key, limit: limit, offset: offset)
     }
 }
