@@ -152,3 +152,19 @@ struct TimeTicks {
         }
     }
 }
+
+extension ChartXAxis {
+    /// A point's x as hover text: `Nov 16 14:05` in the axis's zone on a time axis, else the
+    /// number (whole numbers, such as steps, without decimals).
+    func pointLabel(_ x: Double) -> String {
+        switch self {
+        case .numeric:
+            return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : ReportFormat.value(x)
+        case .time(_, _, let zone):
+            var cal = Calendar(identifier: .gregorian)
+            cal.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
+            let c = cal.dateComponents([.month, .day, .hour, .minute], from: Date(timeIntervalSince1970: x / 1000))
+            return "\(TimeTicks.months[(c.month ?? 1) - 1]) \(c.day ?? 1) " + String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
+        }
+    }
+}

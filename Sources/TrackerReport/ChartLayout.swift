@@ -1,4 +1,5 @@
 import Foundation
+import TrackerCore
 
 /// One layout pass of a `LineChart`: margins, scales, data, then labels in priority order (ticks,
 /// markers, reference), each placed where it overlaps nothing or dropped.
@@ -152,15 +153,23 @@ struct LineChartLayout {
         var dots = ""
         for (i, s) in chart.series.enumerated() {
             let color = ChartText.esc(chart.color(i))
-            let pts = s.points.filter { onPlot($0.x) && $0.y.isFinite }.sorted { $0.x < $1.x }.map { (px($0.x), py($0.y)) }
+            let values = s.points.filter { onPlot($0.x) && $0.y.isFinite }.sorted { $0.x < $1.x }
+            let pts = values.map { (px($0.x), py($0.y)) }
+            // Hover values: the x and y text of each point, in the order of the polyline's points.
+            let xs = values.map { chart.x.pointLabel($0.x) }
+            let ys = values.map { ReportFormat.value($0.y) }
+            let name = ChartText.esc(s.name)
             if s.line && pts.count >= 2 {
                 lines += "<polyline points=\"\(pts.map { "\(c($0.0)),\(c($0.1))" }.joined(separator: " "))\" fill=\"none\" "
-                lines += "stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+                lines += "stroke=\"\(color)\" stroke-width=\"2\" data-series=\"\(name)\" "
+                lines += "data-x=\"\(ChartText.esc(xs.joined(separator: "|")))\" data-y=\"\(ChartText.esc(ys.joined(separator: "|")))\"/>\n"
                 layout.addPolyline(pts, width: 2)
             }
             if s.dots || pts.count == 1 {
-                for p in pts {
-                    dots += "<circle cx=\"\(c(p.0))\" cy=\"\(c(p.1))\" r=\"3\" fill=\"\(color)\"/>\n"
+                for (i, p) in pts.enumerated() {
+                    let (x, y) = (ChartText.esc(xs[i]), ChartText.esc(ys[i]))
+                    dots += "<circle cx=\"\(c(p.0))\" cy=\"\(c(p.1))\" r=\"3\" fill=\"\(color)\" data-series=\"\(name)\" "
+                    dots += "data-x=\"\(x)\" data-y=\"\(y)\"><title>\(name) · \(x): \(y)</title></circle>\n"
                     layout.taken.append(Box(x: p.0 - 3.5, y: p.1 - 3.5, w: 7, h: 7))
                 }
             }

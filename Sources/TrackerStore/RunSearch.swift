@@ -116,6 +116,39 @@ struct RunQuery {
     }
 }
 
+extension RunQuery {
+    /// The joins, conditions and order terms of a search, the orders' aliases numbered by their
+    /// index in `orders` (a slice that drops the first order numbers from 1).
+    init(experimentIDs: [Int64]?, filter: RunFilter, orders: ArraySlice<RunOrder>, view: ViewType) {
+        // Joins come first in the SQL, so their arguments are bound first (add(_:index:) inserts them in order).
+        for i in orders.indices { add(orders[i], index: i) }
+        if let ids = experimentIDs {
+            conditions.append("r.experiment_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: ids.map { .integer($0) })
+        }
+        switch view {
+        case .activeOnly: conditions.append("r.lifecycle_stage = 'active'")
+        case .deletedOnly: conditions.append("r.lifecycle_stage = 'deleted'")
+        case .all: break
+        }
+        for c in filter.clauses { add(c) }
+        orderTerms.append("r.start_time DESC, r.run_uuid")
+    }
+
+    /// Joins, WHERE, ORDER BY (after `leadingOrder`, if any) and the LIMIT/OFFSET marks.
+    func tail(leadingOrder: String? = nil) -> String {
+        var sql = joins.joined(separator: " ")
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY " + ((leadingOrder.map { [$0] } ?? []) + orderTerms).joined(separator: ", ") + " LIMIT ? OFFSET ?"
+        return sql
+    }
+
+    /// Most index entries the metric-sort fast path reads before it gives up for a page ending at `end`.
+    static func topScanBudget(pageEnd end: Int) -> Int { end * 4 + 200 }
+    /// Pages ending further than this skip the fast path (its budget would cost as much as a full sort).
+    static let topScanMaxPageEnd = 10_000
+}
+
 extension Store {
     /// Runs matching a filter, ordered, one page at a time.
     /// `experimentIDs` nil means every experiment. Order defaults to newest first.
@@ -123,32 +156,77 @@ extension Store {
         experimentIDs: [Int64]? = nil, filter: RunFilter = RunFilter(clauses: []), orderBy: [RunOrder] = [],
         view: ViewType = .activeOnly, limit: Int = 1000, offset: Int = 0
     ) throws -> [Run] {
-        var q = RunQuery()
-        // Joins come first in the SQL, so their arguments are bound first (add(_:index:) inserts them in order).
-        for (i, o) in orderBy.enumerated() { q.add(o, index: i) }
-        if let ids = experimentIDs {
-            if ids.isEmpty { return [] }
-            q.conditions.append("r.experiment_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))")
-            q.args.append(contentsOf: ids.map { .integer($0) })
-        }
-        switch view {
-        case .activeOnly: q.conditions.append("r.lifecycle_stage = 'active'")
-        case .deletedOnly: q.conditions.append("r.lifecycle_stage = 'deleted'")
-        case .all: break
-        }
-        for c in filter.clauses { q.add(c) }
-        q.orderTerms.append("r.start_time DESC, r.run_uuid")
-        var sql = "SELECT r.id, \(Store.runColumns) FROM runs r "
-        sql += q.joins.joined(separator: " ")
-        if !q.conditions.isEmpty { sql += " WHERE " + q.conditions.joined(separator: " AND ") }
-        sql += " ORDER BY " + q.orderTerms.joined(separator: ", ") + " LIMIT ? OFFSET ?"
-        q.args.append(.integer(Int64(limit)))
-        q.args.append(.integer(Int64(offset)))
-        let finalSQL = sql
-        let args = q.args
+        if experimentIDs?.isEmpty == true || limit <= 0 { return [] }
         return try db.read { c in
-            let found = try c.query(finalSQL, args, cache: false) { row in (row.int64(0), Store.decodeRunInfo(row, from: 1)) }
-            return try found.map { try Store.loadRun(c, key: $0.0, info: $0.1) }
+            var found: [(Int64, RunInfo)]?
+            if let first = orderBy.first, first.entity == .metric, offset + limit <= RunQuery.topScanMaxPageEnd {
+                let rest = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy.dropFirst(), view: view)
+                found = try Store.topMetricPage(c, first, rest, limit: limit, offset: offset)
+            }
+            if found == nil {
+                let q = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy[...], view: view)
+                let sql = "SELECT r.id, \(Store.runColumns) FROM runs r " + q.tail()
+                let args = q.args + [.integer(Int64(limit)), .integer(Int64(offset))]
+                found = try c.query(sql, args, cache: false) { row in (row.int64(0), Store.decodeRunInfo(row, from: 1)) }
+            }
+            return try Store.loadRuns(c, found ?? [])
+        }
+    }
+
+    /// A page sorted first by a metric, read from the metric's index in sort order instead of
+    /// sorting every matching run: only the first `topScanBudget` non-NaN values are read. Nil when
+    /// that cannot prove the page exact (too few matches among them, or the page's last value ties
+    /// the last value read, or the page runs into runs without the metric); the caller then sorts.
+    static func topMetricPage(_ c: Connection, _ first: RunOrder, _ rest: RunQuery, limit: Int, offset: Int) throws -> [(Int64, RunInfo)]? {
+        let budget = RunQuery.topScanBudget(pageEnd: offset + limit)
+        let dir = first.ascending ? "ASC" : "DESC"
+        let sql = """
+            WITH top AS MATERIALIZED (SELECT run_id, value FROM latest_metrics WHERE key_id = (SELECT id FROM metric_keys WHERE key = ?) \
+            AND value IS NOT NULL ORDER BY value \(dir) LIMIT ?) \
+            SELECT r.id, \(Store.runColumns), o0.value, (SELECT count(*) FROM top), (SELECT \(first.ascending ? "max" : "min")(value) FROM top) \
+            FROM top o0 CROSS JOIN runs r ON r.id = o0.run_id
+            """
+        let args: [SQLiteValue] = [.text(first.key), .integer(Int64(budget))] + rest.args + [.integer(Int64(limit)), .integer(Int64(offset))]
+        let rows = try c.query(sql + " " + rest.tail(leadingOrder: "o0.value \(dir)"), args, cache: false) { row in
+            (row.int64(0), Store.decodeRunInfo(row, from: 1), row.double(10), row.int(11), row.double(12))
+        }
+        guard let last = rows.last, rows.count == limit else { return nil }
+        let readAll = last.3 < budget
+        let beforeBoundary = first.ascending ? last.2 < last.4 : last.2 > last.4
+        return readAll || beforeBoundary ? rows.map { ($0.0, $0.1) } : nil
+    }
+
+    /// Params, tags, latest metrics and artifacts of a page of runs: one query per kind (not per run).
+    static func loadRuns(_ c: Connection, _ found: [(Int64, RunInfo)]) throws -> [Run] {
+        var params: [Int64: [KeyValue]] = [:]
+        var tags: [Int64: [KeyValue]] = [:]
+        var metrics: [Int64: [MetricPoint]] = [:]
+        var artifacts: [Int64: [ArtifactRecord]] = [:]
+        for start in stride(from: 0, to: found.count, by: 500) {
+            let ids = found[start..<min(start + 500, found.count)].map { SQLiteValue.integer($0.0) }
+            let marks = ids.map { _ in "?" }.joined(separator: ", ")
+            for (id, kv) in try c.query(
+                "SELECT run_id, key, value FROM params WHERE run_id IN (\(marks)) ORDER BY run_id, key", ids, cache: false,
+                { ($0.int64(0), KeyValue($0.string(1), $0.string(2))) })
+            { params[id, default: []].append(kv) }
+            for (id, kv) in try c.query(
+                "SELECT run_id, key, value FROM run_tags WHERE run_id IN (\(marks)) ORDER BY run_id, key", ids, cache: false,
+                { ($0.int64(0), KeyValue($0.string(1), $0.string(2))) })
+            { tags[id, default: []].append(kv) }
+            for (id, m) in try c.query(
+                """
+                SELECT l.run_id, k.key, l.value, l.step, l.time FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id
+                WHERE l.run_id IN (\(marks)) ORDER BY l.run_id, k.key
+                """, ids, cache: false,
+                { ($0.int64(0), MetricPoint(key: $0.string(1), value: MetricValue.decode($0, 2), step: $0.int64(3), time: $0.int64(4))) })
+            { metrics[id, default: []].append(m) }
+            for (id, a) in try c.query(
+                "SELECT run_id, path, size, sha256 FROM artifacts WHERE run_id IN (\(marks)) ORDER BY run_id, path", ids, cache: false,
+                { ($0.int64(0), ArtifactRecord(path: $0.string(1), size: $0.int64(2), sha256: $0.string(3))) })
+            { artifacts[id, default: []].append(a) }
+        }
+        return found.map { key, info in
+            Run(info: info, params: params[key] ?? [], tags: tags[key] ?? [], metrics: metrics[key] ?? [], artifacts: artifacts[key] ?? [])
         }
     }
 

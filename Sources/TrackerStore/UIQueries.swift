@@ -132,17 +132,6 @@ extension Store {
             ) { VersionRef(model: $0.string(0), version: $0.int(1)) }
         }
     }
-
-    /// The time of the latest live observation (window start or prediction) of a model in an environment.
-    public func latestLiveTime(model: String, env: String) throws -> Int64? {
-        try db.read { c in
-            let m = try Store.modelRow(c, model)
-            let args: [SQLiteValue] = [.integer(m.id), .text(env)]
-            let w = try c.queryOne("SELECT max(start_time) FROM live_windows WHERE model_id = ? AND env = ?", args) { $0.optionalInt64(0) }
-            let p = try c.queryOne("SELECT max(time) FROM predictions WHERE model_id = ? AND env = ?", args) { $0.optionalInt64(0) }
-            return [w ?? nil, p ?? nil].compactMap { $0 }.max()
-        }
-    }
 }
 
 /// Min/max-per-bucket downsampling over a step range, streamed in step order.

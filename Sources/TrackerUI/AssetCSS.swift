@@ -28,6 +28,8 @@ let appCSS = #"""
     th a { color: inherit; }
     .scroll { overflow-x: auto; }
     tr.diff td { background: #fff6d6; }
+    .chart-tip { position: absolute; z-index: 10; pointer-events: none; background: #1d2330; color: #fff; padding: 2px 7px; border-radius: 4px; font-size: 0.85em; white-space: nowrap; }
+    .chart-tip[hidden] { display: none; }
     .badge { display: inline-block; border-radius: 999px; padding: 1px 9px; font-size: 0.85em; font-weight: 600; border: 1px solid var(--line); white-space: nowrap; }
     .badge.worse { background: #fbeeee; color: var(--bad); border-color: var(--bad); }
     .badge.better { background: #e9f6ec; color: var(--good); border-color: var(--good); }

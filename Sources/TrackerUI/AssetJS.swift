@@ -1,5 +1,5 @@
 /// The UI's script, served at a content-hashed URL. Pages work without it; it adds live refresh
-/// of a running run and the copy button.
+/// of a running run, the copy button and chart hover values.
 let appJS = #"""
     "use strict";
     (function () {
@@ -10,6 +10,48 @@ let appJS = #"""
           if (!el || !navigator.clipboard) return;
           navigator.clipboard.writeText(el.textContent).then(function () { b.textContent = "Copied"; });
         });
+      });
+
+      // Chart hover values: the point nearest the pointer (by x, then y) of any line or dot that
+      // carries data-x/data-y (the chart renderer writes them) shows "series · x: value".
+      var tip = document.createElement("div");
+      tip.className = "chart-tip";
+      tip.setAttribute("role", "status");
+      tip.hidden = true;
+      document.body.appendChild(tip);
+      function points(svg) {
+        var out = [];
+        svg.querySelectorAll("polyline[data-x]").forEach(function (l) {
+          var xs = l.getAttribute("data-x").split("|"), ys = l.getAttribute("data-y").split("|");
+          l.getAttribute("points").split(" ").forEach(function (p, i) {
+            var c = p.split(",");
+            out.push({ px: +c[0], py: +c[1], s: l.getAttribute("data-series"), x: xs[i], y: ys[i] });
+          });
+        });
+        svg.querySelectorAll("circle[data-x]").forEach(function (d) {
+          out.push({ px: +d.getAttribute("cx"), py: +d.getAttribute("cy"), s: d.getAttribute("data-series"),
+            x: d.getAttribute("data-x"), y: d.getAttribute("data-y") });
+        });
+        return out;
+      }
+      function hover(svg, e) {
+        var m = svg.getScreenCTM();
+        if (!m) return;
+        var at = new DOMPoint(e.clientX, e.clientY).matrixTransform(m.inverse());
+        var best = null, bestD = Infinity;
+        points(svg).forEach(function (p) {
+          var d = Math.abs(p.px - at.x) * 1000 + Math.abs(p.py - at.y);
+          if (d < bestD) { best = p; bestD = d; }
+        });
+        if (!best || Math.abs(best.px - at.x) > 12) { tip.hidden = true; return; }
+        tip.textContent = (best.s ? best.s + " · " : "") + best.x + ": " + best.y;
+        tip.hidden = false;
+        tip.style.left = (e.pageX + 12) + "px";
+        tip.style.top = (e.pageY + 12) + "px";
+      }
+      document.addEventListener("mousemove", function (e) {
+        var svg = e.target.closest ? e.target.closest("svg") : null;
+        if (svg && svg.querySelector("[data-x]")) hover(svg, e); else tip.hidden = true;
       });
 
       // A running run: poll its JSON every 5 s and update figures and charts until it ends.

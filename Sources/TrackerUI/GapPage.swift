@@ -21,12 +21,11 @@ extension Pages {
         let env = c.q("env") ?? (envs.contains("production") ? "production" : envs.first ?? "production")
         let days = min(366, max(1, Int(c.q("days") ?? "") ?? 7))
         let day = ProductionWindow.day
-        var until: Int64
+        let until: Int64
         if let u = c.q("until") {
             until = try TimeParser.parse(u)
         } else {
-            let latest = ProductionWindow.until(c.store, model: model, env: env, now: c.now)
-            until = (latest + day - 1) / day * day  // whole UTC days
+            until = (c.now + day - 1) / day * day  // whole UTC days, today included
         }
         let since = until - Int64(days) * day
         let gap = try c.store.gap(model: model, env: env, options: GapOptions(since: since, until: until))
@@ -140,11 +139,7 @@ extension Pages {
         if let w = c.q("week") {
             week = w.uppercased()
         } else {
-            var latest = c.now
-            for d in try c.store.deployments() where d.endedAt == nil && d.env == env {
-                latest = max(latest, ProductionWindow.until(c.store, model: d.model, env: env, now: c.now))
-            }
-            week = try cal.lastCompleteWeek(now: latest).label
+            week = try cal.lastCompleteWeek(now: c.now).label
         }
         var o = ReportOptions(period: try cal.period(week: week))
         o.env = env

@@ -6,15 +6,10 @@ import TrackerStore
 /// The page builders: each asks the store for values and writes HTML; no SQL, no statistics.
 enum Pages {}
 
-/// The window the production pages judge by default: the 7 days up to now, or up to the latest
-/// live data when that is later (example and replayed data can be stamped ahead of the clock).
+/// The window the production pages judge by default: the 7 days up to now, as `tracker gap`.
+/// (Live data stamped after the server's clock is not chased: a page means what the CLI means.)
 enum ProductionWindow {
     static let day: Int64 = 86_400_000
-
-    static func until(_ store: Store, model: String, env: String, now: Int64) -> Int64 {
-        let latest = (try? store.latestLiveTime(model: model, env: env)) ?? nil
-        return max(now, (latest ?? 0) + 1)
-    }
 
     /// The gap of the version live now, over `days` days up to `until`.
     static func gap(_ store: Store, model: String, env: String, until: Int64, days: Int = 7) throws -> GapReport {
@@ -28,22 +23,19 @@ extension Pages {
     static func home(_ c: Ctx) throws -> Response {
         let live = try c.store.deployments().filter { $0.endedAt == nil }
         var verdicts: [String: [GapRow]] = [:]  // "model\u{0}env" → rows of the live version
-        var latest = c.now
         for d in live {
-            let until = ProductionWindow.until(c.store, model: d.model, env: d.env, now: c.now)
-            latest = max(latest, until)
-            let g = try ProductionWindow.gap(c.store, model: d.model, env: d.env, until: until)
+            let g = try ProductionWindow.gap(c.store, model: d.model, env: d.env, until: c.now)
             verdicts[d.model + "\u{0}" + d.env] = g.versions.first { $0.version == d.version }?.rows ?? []
         }
         let cal = try ReportCalendar(zone: "UTC")
-        let week = cal.weekLabel(latest - 1)
+        let week = cal.weekLabel(c.now - 1)
         var alerts: [ReportAlert] = []
         if live.contains(where: { $0.env == "production" }) {
             var o = ReportOptions(period: try cal.period(week: week))
-            o.now = latest
+            o.now = c.now
             alerts = try c.store.weeklyReport(o, calendar: cal).alerts
         }
-        let changes = try c.store.ledger(since: latest - 30 * ProductionWindow.day).suffix(10).reversed()
+        let changes = try c.store.ledger(since: c.now - 30 * ProductionWindow.day).suffix(10).reversed()
         let experiments = try c.store.experimentSummaries()
         let html = c.page("Production", .home) { h in
             h.el("h1", text: "Production")

@@ -144,6 +144,17 @@ func crowdedChart() -> LineChart {
         #expect(!svg.contains("http"))
     }
 
+    @Test func everyPointCarriesItsHoverValue() {
+        var chart = LineChart(x: .time(since: 1_763_942_400_000, until: 1_764_028_800_000, zone: "UTC"))
+        chart.series = [ChartSeries(name: "a<b", points: [ChartPoint(x: 1_763_946_000_000, y: 0.123456), ChartPoint(x: 1_763_953_200_000, y: 2)])]
+        let svg = chart.svg()
+        #expect(svg.contains("data-series=\"a&lt;b\" data-x=\"Nov 24 01:00|Nov 24 03:00\" data-y=\"0.1235|2\""))
+        #expect(svg.contains("<title>a&lt;b · Nov 24 01:00: 0.1235</title></circle>"))
+        var steps = LineChart(x: .numeric())
+        steps.series = [ChartSeries(name: "loss", points: [ChartPoint(x: 0, y: 1), ChartPoint(x: 12345, y: 0.5)], dots: false)]
+        #expect(steps.svg().contains("data-x=\"0|12345\" data-y=\"1|0.5\"") && !steps.svg().contains("<circle"))
+    }
+
     @Test func numericStepAxisHasRoundTicks() {
         var chart = LineChart(x: .numeric(), domain: .nonNegative)
         chart.series = [ChartSeries(name: "loss", points: (0...97).map { ChartPoint(x: Double($0), y: 2.3 * exp(-Double($0) / 30)) })]

@@ -83,6 +83,39 @@ import TrackerCore
         #expect(try names(store, "attributes.start_time >= 1002") == ["d", "c"])
     }
 
+    /// The metric-sort fast path (index read in sort order, bounded) must give exactly the pages a
+    /// full sort gives: ties at its scan boundary, NaN and missing values last, other experiments.
+    @Test func metricSortPagesMatchAFullSort() throws {
+        let tmp = TempDir()
+        let store = try Store.open(path: tmp.db)
+        let (exp, other) = (try store.ensureExperiment(name: "big"), try store.ensureExperiment(name: "other"))
+        var expected: [(name: String, loss: Double?, start: Int64)] = []
+        for i in 0..<1500 {
+            let loss: Double? = i % 61 == 0 ? nil : i % 50 == 0 ? .nan : Double(i % 37) / 10
+            let inBig = i % 9 != 0
+            let r = try store.createRun(experimentID: inBig ? exp.id : other.id, name: "r\(i)", startTime: Int64(1000 + i))
+            var metrics = [MetricPoint(key: "acc", value: Double(i % 11) / 10, step: 0, time: 1)]
+            if let loss { metrics.append(MetricPoint(key: "loss", value: loss, step: 0, time: 1)) }
+            try store.log(runID: r.runID, LogBatch(params: [KeyValue("i", String(i))], metrics: metrics))
+            if inBig && i % 11 >= 5 { expected.append((r.name, loss, Int64(1000 + i))) }
+        }
+        for ascending in [false, true] {
+            let sorted = expected.sorted { a, b in
+                let (x, y) = (a.loss.flatMap { $0.isNaN ? nil : $0 }, b.loss.flatMap { $0.isNaN ? nil : $0 })
+                if (x == nil) != (y == nil) { return y == nil }
+                if let x, let y, x != y { return ascending ? x < y : x > y }
+                return a.start > b.start
+            }.map(\.name)
+            for (offset, limit) in [(0, 50), (50, 50), (700, 50), (900, 100), (0, 1000), (1200, 50)] {
+                let page = try store.searchRuns(
+                    experimentIDs: [exp.id], filter: try RunFilter.parse("metrics.acc >= 0.5"),
+                    orderBy: [try RunOrder.parse(ascending ? "metrics.loss ASC" : "metrics.loss DESC")], limit: limit, offset: offset)
+                #expect(page.map(\.info.name) == Array(sorted.dropFirst(offset).prefix(limit)), "ascending \(ascending) offset \(offset)")
+                #expect(page.allSatisfy { $0.params == [KeyValue("i", String($0.info.name.dropFirst()))] })
+            }
+        }
+    }
+
     @Test func injectionAttemptsMatchLiterally() throws {
         let (_, store, _) = try seeded()
         // The quote is doubled inside the string: the value is the literal text 1' OR 1=1 --

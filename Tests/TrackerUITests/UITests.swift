@@ -238,6 +238,21 @@ import TrackerStore
         }
     }
 
+    @Test func liveDataAheadOfTheClockDoesNotMoveTheDefaultWindow() async throws {
+        let f = try Fixture()
+        let day: Int64 = 86_400_000
+        let ahead = (TimeParser.nowMillis() / day + 5) * day
+        let w = LiveWindowInput(
+            model: "fraud", env: "production", metric: "precision", version: nil, start: ahead, end: ahead + 3_600_000, n: 40, sum: 1, sumSq: 1)
+        _ = try f.store.writeLive([.window(w)], lines: [1], source: "test")
+        try await f.app().test(.router) { client in
+            // As `tracker gap`: the 7 days up to now (whole UTC days, today included), not up to the latest data.
+            let today = (TimeParser.nowMillis() + day - 1) / day * day
+            let gap = try await Self.get(client, "/gap?model=fraud&env=production")
+            Self.expectPage(gap, ["\(Show.time(today - 7 * day)) – \(Show.time(today)) UTC"])
+        }
+    }
+
     @Test func editsNeedTheCSRFToken() async throws {
         let f = try Fixture()
         try await f.app().test(.router) { client in

@@ -5,7 +5,8 @@
 #   2. run list --filter 'metrics.acc > 0.5' --order-by metrics.loss over 100,000 runs x 10 params x 10 metrics
 #   3. metric history of a 100k-step metric
 #   4. one `tracker log metric` call, start to exit
-# Usage: scripts/bench/logging.sh [POINTS] [RUNS]
+# Usage: [BASELINE=path/to/other/tracker] scripts/bench/logging.sh [POINTS] [RUNS]
+# With BASELINE, run list (2) is also timed with that binary on the same database.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 POINTS=${1:-1000000}
@@ -36,8 +37,10 @@ echo "== 2. run list over $RUNS runs x 10 params x 10 metrics"
 db="$out/runs.db"; fresh "$db"
 python3 scripts/bench/gen_events.py runs "$RUNS" > "$out/runs.jsonl"
 t=$(ms "$T" ingest "$out/runs.jsonl" --db "$db"); echo "  (loading took ${t} ms)"
-times=(); for r in 1 2 3 4 5; do times+=("$(ms "$T" run list --db "$db" --filter 'metrics.acc > 0.5' --order-by 'metrics.loss' --limit 100)"); done
-echo "  run list --filter 'metrics.acc > 0.5' --order-by metrics.loss --limit 100: $(printf '%s\n' "${times[@]}" | median) ms  [${times[*]}] (goal < 200 ms)"
+for B in "$T" ${BASELINE:+"$BASELINE"}; do
+  times=(); for r in 1 2 3 4 5; do times+=("$(ms "$B" run list --db "$db" --filter 'metrics.acc > 0.5' --order-by 'metrics.loss' --limit 100)"); done
+  echo "  run list --filter 'metrics.acc > 0.5' --order-by metrics.loss --limit 100: $(printf '%s\n' "${times[@]}" | median) ms  [${times[*]}] (goal < 200 ms) [$B]"
+done
 
 echo "== 3. metric history of a 100k-step metric"
 db="$out/hist.db"; fresh "$db"; run=$("$T" run start --db "$db")

@@ -2,9 +2,11 @@
 # Web UI benchmarks (issue: web UI). Server time per request, read from `tracker serve`'s own
 # request log (method path status ms), and bytes transferred, on a release build:
 #   1. runs table over an experiment of RUNS runs x 10 params x 10 metrics, filtered and sorted
-#   2. the run page of a run with a 100k-step metric
+#   2. the run page of a run with a 100k-step metric (same database)
 #   3. the home page with 20 models in production (a year of hourly windows, 5 metrics each)
-# Usage: scripts/bench/ui.sh [RUNS] [REQUESTS]
+# Usage: [BASELINE=path/to/other/tracker] scripts/bench/ui.sh [RUNS] [REQUESTS]
+# With BASELINE, every figure is also measured with that binary on the same database, right
+# after this build's (before/after in the same run, on the same load).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-100000}
@@ -14,9 +16,12 @@ swift build -c release --static-swift-stdlib --product tracker >/dev/null
 T="$(swift build -c release --show-bin-path)/tracker"
 fresh() { rm -rf "$1" "$1"-wal "$1"-shm "${1%.db}-artifacts"; "$T" init --db "$1" >/dev/null; }
 
-# serve DB: starts a server with an info-level request log; sets URL and PID.
+BINS=("$T")
+if [ -n "${BASELINE:-}" ]; then BINS+=("$BASELINE"); fi
+
+# serve DB [BIN]: starts a server with an info-level request log; sets URL and PID.
 serve() {
-  "$T" serve --db "$1" --port 0 --log-level info > "$out/ui-serve.out" 2> "$out/ui-serve.log" &
+  "${2:-$T}" serve --db "$1" --port 0 --log-level info > "$out/ui-serve.out" 2> "$out/ui-serve.log" &
   PID=$!
   for _ in $(seq 100); do grep -q "listening on" "$out/ui-serve.out" 2>/dev/null && break; sleep 0.1; done
   URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$out/ui-serve.out")
@@ -38,29 +43,33 @@ measure() {
       printf "  %s: p50 %.1f ms, p99 %.1f ms, %d requests, %.1f KB\n", label, p50, a[i99], NR, b/1024 }'
 }
 
-echo "== 1. runs table over $RUNS runs x 10 params x 10 metrics"
+echo "== 1. runs table over $RUNS runs x 10 params x 10 metrics, and the run page of a run with a 100k-step metric"
 db="$out/ui-runs.db"; fresh "$db"
 python3 scripts/bench/gen_events.py runs "$RUNS" | "$T" ingest - --db "$db" >/dev/null
 run=$("$T" run start --db "$db" --experiment bench --name long-metric)
 python3 scripts/bench/gen_events.py history 100000 | "$T" ingest - --run "$run" --db "$db" >/dev/null 2>&1
 "$T" run end "$run" --db "$db" >/dev/null 2>&1 || true
 exp=$("$T" experiment list --db "$db" --json | python3 -c 'import json,sys; print([e["experiment_id"] for e in json.load(sys.stdin) if e["name"]=="bench"][0])')
-serve "$db"
 q() { python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
-measure "runs table, newest first" "/experiments/$exp"
-measure "runs table, filter metrics.acc > 0.5, sort by metrics.loss" "/experiments/$exp?filter=$(q 'metrics.acc > 0.5')&order=$(q 'metrics.loss DESC')"
-measure "runs table, filter params.p3 = '5', sort by params.p1, page 3" "/experiments/$exp?filter=$(q "params.p3 = '5'")&order=$(q 'params.p1 ASC')&offset=100"
-echo "== 2. run page of a run with a 100k-step metric"
-measure "run page (100k-step metric)" "/runs/$run"
-stop
+runs_pages() {
+  measure "runs table, newest first" "/experiments/$exp"
+  measure "runs table, filter metrics.acc > 0.5, sort by metrics.loss" "/experiments/$exp?filter=$(q 'metrics.acc > 0.5')&order=$(q 'metrics.loss DESC')"
+  measure "runs table, filter params.p3 = '5', sort by params.p1, page 3" "/experiments/$exp?filter=$(q "params.p3 = '5'")&order=$(q 'params.p1 ASC')&offset=100"
+  measure "run page (100k-step metric)" "/runs/$run"
+}
+for B in "${BINS[@]}"; do
+  echo "  -- $B"; serve "$db" "$B"; runs_pages; stop
+done
 
-echo "== 3. home page with 20 models in production"
+echo "== 2. home page with 20 models in production"
 db="$out/ui-home.db"; fresh "$db"
 for m in $(seq 0 19); do "$T" model register "m$m" --db "$db" >/dev/null; done
 for m in $(seq 0 19); do "$T" promote "m$m" 1 --to production --db "$db" >/dev/null; done
 sqlite3 "$db" "UPDATE deployments SET started_at = 0"
 python3 scripts/bench/gen_live.py windows | "$T" live ingest - --db "$db" >/dev/null
-serve "$db"
-measure "home (20 models live, 5 metrics each)" "/"
-measure "live gap (one model, 7 days)" "/gap?model=m7&env=production"
-stop
+for B in "${BINS[@]}"; do
+  echo "  -- $B"; serve "$db" "$B"
+  measure "home (20 models live, 5 metrics each)" "/"
+  measure "live gap (one model, 7 days)" "/gap?model=m7&env=production"
+  stop
+done

@@ -296,6 +296,43 @@ def test_uploaded_html_and_svg_never_run(site, browser):
     assert os.path.isdir(downloads) and os.listdir(downloads)
 
 
+def test_hovering_a_chart_point_shows_its_value(site, browser):
+    """The chart renderer writes each point's x and value; the UI script shows them on hover."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site["url"] + "/runs/" + site["ids"]["long-curve"])
+    line = d.find_element(By.CSS_SELECTOR, 'figure[data-chart="loss"] svg polyline[data-x]')
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", line)
+    xs, ys = line.get_attribute("data-x").split("|"), line.get_attribute("data-y").split("|")
+    points = line.get_attribute("points").split(" ")
+    assert len(xs) == len(ys) == len(points) > 10
+    i = len(points) // 3
+    # The point's position in the viewport, from the SVG's own coordinate transform.
+    at = d.execute_script(
+        "var l = arguments[0], c = arguments[1].split(','), m = l.ownerSVGElement.getScreenCTM();"
+        "var p = new DOMPoint(+c[0], +c[1]).matrixTransform(m); return [p.x, p.y];", line, points[i])
+    pointer = ActionBuilder(d)
+    pointer.pointer_action.move_to_location(round(at[0]), round(at[1]))
+    pointer.perform()
+    tip = d.find_element(By.CSS_SELECTOR, ".chart-tip")
+    assert tip.is_displayed()
+    # The pointer sits on whole pixels and a long curve has several points per pixel: the tip names
+    # one of the points within a pixel of the pointer, with its exact x and value.
+    near = d.execute_script(
+        "var l = arguments[0], m = l.ownerSVGElement.getScreenCTM(), x = arguments[1];"
+        "return l.getAttribute('points').split(' ').map(function (c, j) { c = c.split(',');"
+        "  return [j, new DOMPoint(+c[0], +c[1]).matrixTransform(m).x]; })"
+        ".filter(function (p) { return Math.abs(p[1] - x) <= 1.5; }).map(function (p) { return p[0]; });", line, round(at[0]))
+    assert i in near
+    assert tip.text in [f"loss · {xs[j]}: {ys[j]}" for j in near], (tip.text, [(xs[j], ys[j]) for j in near])
+    # Away from the chart the value goes away.
+    ActionChains(d).move_to_element(d.find_element(By.TAG_NAME, "h1")).perform()
+    assert not tip.is_displayed()
+
+
 def test_no_csp_violations_and_no_external_requests(site, browser):
     d = browser
     d.get_log("browser")  # drain
