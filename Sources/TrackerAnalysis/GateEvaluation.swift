@@ -17,9 +17,12 @@ public enum GateEvaluator {
             gate: g.description, passed: g.passes(v), detail: "\(g.metric) = \(show(v))", summary: "\(g.metric) = \(brief(v))")
     }
 
-    /// Must beat the version live in the environment now (direction-aware, by `margin`).
+    /// Must beat the version live in the environment now (direction-aware, by `margin`): the
+    /// model's configured direction for the metric (`live config --direction`), else the
+    /// documented name rules — the same rule `gap` and the report use.
     public static func evaluate(
-        _ m: MustBeat, candidate: [String: Double], incumbentVersion: Int?, incumbent: [String: Double]
+        _ m: MustBeat, candidate: [String: Double], incumbentVersion: Int?, incumbent: [String: Double],
+        directions: [String: MetricDirection] = [:]
     ) -> GateResult {
         let name = m.margin > 0 ? "must beat current \(m.metric) by \(show(m.margin))" : "must beat current \(m.metric)"
         guard let version = incumbentVersion else {
@@ -31,7 +34,7 @@ public enum GateEvaluator {
         guard let i = incumbent[m.metric] else {
             return GateResult(gate: name, passed: true, detail: "live version \(version) has no offline '\(m.metric)'; nothing to beat")
         }
-        let dir = MetricDirection.of(m.metric)
+        let dir = directions[m.metric] ?? MetricDirection.fromName(m.metric)
         // Strictly better, and by at least the margin.
         let ok = dir == .higherIsBetter ? (c > i && c - i >= m.margin) : (c < i && i - c >= m.margin)
         let better = "(\(dir == .higherIsBetter ? "higher" : "lower") is better)"
@@ -47,11 +50,12 @@ extension GateEvaluator {
     /// (`afterEnv.firstDeployed` nil = never deployed there).
     public static func promotionGates(
         version: Int, candidate: [String: Double], requires: [GateExpression], mustBeat: [MustBeat], incumbentVersion: Int?,
-        incumbent: [String: Double], afterEnv: (env: String, firstDeployed: Int64?)?
+        incumbent: [String: Double], afterEnv: (env: String, firstDeployed: Int64?)?, directions: [String: MetricDirection] = [:]
     ) -> [GateResult] {
         var results = requires.map { evaluate($0, metrics: candidate) }
         for mb in mustBeat {
-            results.append(evaluate(mb, candidate: candidate, incumbentVersion: incumbentVersion, incumbent: incumbent))
+            results.append(
+                evaluate(mb, candidate: candidate, incumbentVersion: incumbentVersion, incumbent: incumbent, directions: directions))
         }
         if let (after, was) = afterEnv {
             results.append(

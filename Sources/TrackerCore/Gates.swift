@@ -61,15 +61,8 @@ public enum MetricDirection: String, Sendable {
     case higherIsBetter = "higher"
     case lowerIsBetter = "lower"
 
-    /// Losses and errors are lower-is-better; everything else higher-is-better.
-    public static func of(_ metric: String) -> MetricDirection {
-        let k = metric.lowercased()
-        let lower = ["loss", "error", "mae", "rmse", "mse", "mape", "log_loss", "logloss", "latency", "brier"]
-        for word in lower where k == word || k.hasSuffix("_" + word) || k.hasPrefix(word + "_") || k.hasSuffix("." + word) {
-            return .lowerIsBetter
-        }
-        return .higherIsBetter
-    }
+    /// The documented name rules (one rule for gates, `gap`, the report and chart domains).
+    public static func of(_ metric: String) -> MetricDirection { fromName(metric) }
 }
 
 /// `METRIC[:MARGIN]` for must-beat-current.

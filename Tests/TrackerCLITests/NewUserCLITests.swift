@@ -310,3 +310,22 @@ final class ServerProcess {
         return process.terminationStatus
     }
 }
+
+/// `promote`'s must-beat-current reads the direction configured with `live config --direction`.
+@Suite struct PromoteDirectionCLITests {
+    @Test func mustBeatUsesTheConfiguredDirection() throws {
+        let dir = TempDir()
+        let db = ["--db", dir.db]
+        try ok(["model", "register", "drifty"] + db)
+        try ok(["model", "register", "drifty"] + db)
+        try ok(["model", "eval", "drifty/1", "--metric", "score_drift=0.3"] + db)
+        try ok(["model", "eval", "drifty/2", "--metric", "score_drift=0.1"] + db)
+        try ok(["promote", "drifty", "1", "--to", "production"] + db)
+        let blocked = try tracker(["promote", "drifty", "2", "--to", "production", "--must-beat-current", "score_drift", "--dry-run"] + db)
+        #expect(blocked.status == 3, "by name score_drift is higher-is-better: \(blocked.stdout)")
+        try ok(["live", "config", "drifty", "--direction", "score_drift=lower"] + db)
+        let passes = try tracker(["promote", "drifty", "2", "--to", "production", "--must-beat-current", "score_drift", "--dry-run"] + db)
+        #expect(passes.status == 0, "\(passes.stdout)\(passes.stderr)")
+        #expect(passes.stdout.contains("lower is better"))
+    }
+}

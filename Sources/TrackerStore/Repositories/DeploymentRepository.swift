@@ -141,7 +141,7 @@ extension DeploymentRepository {
             let results = GateEvaluator.promotionGates(
                 version: n, candidate: v.offlineMetrics, requires: (policy?.requires ?? []) + requires,
                 mustBeat: [policy?.mustBeat, mustBeat].compactMap { $0 }, incumbentVersion: current?.version, incumbent: incumbent,
-                afterEnv: after)
+                afterEnv: after, directions: try LiveRepository.liveSettings(c, modelID: m.id).directions)
             let passed = results.allSatisfy(\.passed)
             if dryRun {
                 return PromotionOutcome(result: .dryRun(wouldPass: passed), version: n, gates: results, fromVersion: current?.version, forced: false)
