@@ -92,6 +92,13 @@ let appCSS = #"""
       table.cards td::before { content: attr(data-label); color: var(--muted); font-size: 0.85em; min-width: 7.5em; flex: none; }
       table.cards td.n { text-align: left; }
       table.cards td.none { display: none; }
+      table.cards.compare tbody th { display: block; padding: 0 0 2px; color: var(--fg); }
+      table.cards.compare td::before { flex: 0 1 auto; min-width: 0; width: 45%; overflow-wrap: anywhere; }
+      table.cards.compare td { overflow-wrap: anywhere; }
+      table.cards.gap tr { display: flex; flex-direction: column; }
+      table.cards.gap td.metric { order: -3; font-weight: 600; }
+      table.cards.gap td.verdict { order: -2; }
+      table.cards.gap td.live { order: -1; }
       .grid, .report .charts { grid-template-columns: 1fr; }
       dl.kv { grid-template-columns: 1fr; }
       dl.kv dd { margin-bottom: 6px; }
