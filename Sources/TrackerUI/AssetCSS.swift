@@ -80,6 +80,8 @@ let appCSS = #"""
     .timeline li.rollback::before { background: var(--bad); }
     .timeline li.force::before { background: var(--warn); }
     .gates { margin: 2px 0 0; padding-left: 18px; font-size: 0.9em; }
+    .timeline .gates li { padding: 0; }
+    .timeline .gates li::before { content: none; }
     .pass { color: var(--good); } .fail { color: var(--bad); }
     .login { max-width: 380px; margin: 60px auto; }
     @media (max-width: 700px) {
@@ -93,7 +95,7 @@ let appCSS = #"""
       table.cards td.n { text-align: left; }
       table.cards td.none { display: none; }
       table.cards.compare tbody th { display: block; padding: 0 0 2px; color: var(--fg); }
-      table.cards.compare td::before { flex: 0 1 auto; min-width: 0; width: 45%; overflow-wrap: anywhere; }
+      table.cards.compare td::before { flex: 0 0 45%; min-width: 0; overflow-wrap: anywhere; }
       table.cards.compare td { overflow-wrap: anywhere; }
       table.cards.gap tr { display: flex; flex-direction: column; }
       table.cards.gap td.metric { order: -3; font-weight: 600; }
