@@ -56,14 +56,20 @@ extension Store {
         }
     }
 
-    /// Param and metric keys used by the `sample` most recent runs of an experiment (column choices).
+    /// Param and metric keys used by the `sample` most recent runs of an experiment, most common first.
     public func experimentKeys(experimentID: Int64, sample: Int = 500) throws -> (params: [String], metrics: [String]) {
         try db.read { c in
             let recent = "SELECT id FROM runs WHERE experiment_id = ?1 ORDER BY start_time DESC LIMIT ?2"
             let args: [SQLiteValue] = [.integer(experimentID), .integer(Int64(sample))]
-            let params = try c.query("SELECT DISTINCT key FROM params WHERE run_id IN (\(recent)) ORDER BY key", args) { $0.string(0) }
+            // Most common first (a key every run has beats one a single run logged), then by name.
+            let params = try c.query(
+                "SELECT key FROM params WHERE run_id IN (\(recent)) GROUP BY key ORDER BY count(*) DESC, key", args
+            ) { $0.string(0) }
             let metrics = try c.query(
-                "SELECT k.key FROM metric_keys k WHERE k.id IN (SELECT DISTINCT key_id FROM latest_metrics WHERE run_id IN (\(recent))) ORDER BY k.key",
+                """
+                SELECT k.key FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id
+                WHERE l.run_id IN (\(recent)) GROUP BY k.key ORDER BY count(*) DESC, k.key
+                """,
                 args
             ) { $0.string(0) }
             return (params, metrics)

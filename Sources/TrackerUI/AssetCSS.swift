@@ -82,6 +82,8 @@ let appCSS = #"""
     .timeline li.rollback::before { background: var(--bad); }
     .timeline li.force::before { background: var(--warn); }
     .gates { margin: 2px 0 0; padding-left: 18px; font-size: 0.9em; }
+    .timeline .gates li { padding: 0; }
+    .timeline .gates li::before { content: none; }
     .pass { color: var(--good); } .fail { color: var(--bad); }
     .login { max-width: 380px; margin: 60px auto; }
     @media (max-width: 700px) {
@@ -94,6 +96,13 @@ let appCSS = #"""
       table.cards td::before { content: attr(data-label); color: var(--muted); font-size: 0.85em; min-width: 7.5em; flex: none; }
       table.cards td.n { text-align: left; }
       table.cards td.none { display: none; }
+      table.cards.compare tbody th { display: block; padding: 0 0 2px; color: var(--fg); }
+      table.cards.compare td::before { flex: 0 0 45%; min-width: 0; overflow-wrap: anywhere; }
+      table.cards.compare td { overflow-wrap: anywhere; }
+      table.cards.gap tr { display: flex; flex-direction: column; }
+      table.cards.gap td.metric { order: -3; font-weight: 600; }
+      table.cards.gap td.verdict { order: -2; }
+      table.cards.gap td.live { order: -1; }
       .grid, .report .charts { grid-template-columns: 1fr; }
       dl.kv { grid-template-columns: 1fr; }
       dl.kv dd { margin-bottom: 6px; }

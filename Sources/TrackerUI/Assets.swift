@@ -20,6 +20,12 @@ enum Assets {
 
     static let css = make("app", "css", appCSS, "text/css; charset=utf-8")
     static let js = make("app", "js", appJS, "text/javascript; charset=utf-8")
+    /// The tab icon: a rising line on the header's dark blue (an SVG, so no binary in the source).
+    static let icon = make(
+        "icon", "svg",
+        ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2330"/>"##
+            + ##"<path d="M6 23l7-7 5 4 8-10" fill="none" stroke="#7fb0ff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>"##,
+        "image/svg+xml")
     /// The weekly report's own stylesheet, nested under `.report` so it styles only the report
     /// inside the UI's page (its `:root` variables land on `.report`).
     static let report = make(
@@ -27,14 +33,18 @@ enum Assets {
 
     /// Registers `GET /assets/<name>.<hash>.<ext>` for each asset.
     static func register(_ router: Router<BasicRequestContext>) {
-        for asset in [css, js, report] {
-            router.get(RouterPath(asset.path)) { _, _ -> Response in
-                var headers = securityHeaders
-                headers[.contentType] = asset.contentType
-                headers[.cacheControl] = "public, max-age=31536000, immutable"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: asset.body)))
-            }
+        for asset in [css, js, report, icon] {
+            router.get(RouterPath(asset.path)) { _, _ -> Response in serve(asset, cache: "public, max-age=31536000, immutable") }
         }
+        // Browsers ask for /favicon.ico on their own (e.g. for a JSON page); an SVG answers it.
+        router.get("/favicon.ico") { _, _ -> Response in serve(icon, cache: "public, max-age=86400") }
+    }
+
+    static func serve(_ asset: Asset, cache: String) -> Response {
+        var headers = securityHeaders
+        headers[.contentType] = asset.contentType
+        headers[.cacheControl] = cache
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: asset.body)))
     }
 
     /// Headers every UI response carries: a strict CSP that allows only this origin's assets.

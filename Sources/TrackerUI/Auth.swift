@@ -40,8 +40,8 @@ public struct UIAuth: Sendable {
         !(path.hasPrefix("/api/") || path.hasPrefix("/ajax-api/") || path == "/health")
     }
 
-    /// UI paths anyone may load: the login form and the static assets.
-    static func isPublic(_ path: String) -> Bool { path == "/login" || path.hasPrefix("/assets/") }
+    /// UI paths anyone may load: the login form, the static assets and the tab icon.
+    static func isPublic(_ path: String) -> Bool { path == "/login" || path == "/favicon.ico" || path.hasPrefix("/assets/") }
 
     /// For the server's token middleware: nil when a UI request may proceed (a valid session
     /// cookie, or a public page); otherwise the response to send (a redirect to the login form

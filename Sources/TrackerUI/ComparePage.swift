@@ -10,7 +10,10 @@ extension Pages {
         var ids: [String] = []
         for id in (c.query["run"] ?? []).flatMap({ $0.split(separator: ",").map(String.init) }) where !ids.contains(id) { ids.append(id) }
         if ids.count < 2 || ids.count > 20 {
-            throw TrackerError.invalid("compare needs 2 to 20 runs (got \(ids.count)); tick them in an experiment's runs table")
+            throw PageError(
+                status: .badRequest, heading: "Pick 2 to 20 runs to compare",
+                message: "compare needs 2 to 20 runs (got \(ids.count)); tick them in an experiment's runs table", backHref: backHref(c, ids),
+                backLabel: "Back to the runs table")
         }
         let runs = try ids.map { try c.store.run(id: $0) }
         let smooth = min(0.99, max(0, Double(c.q("smooth") ?? "") ?? 0))
@@ -56,6 +59,14 @@ extension Pages {
         return Layout.response(html)
     }
 
+    /// The runs table of the first run's experiment (where the runs were ticked), else the experiments.
+    static func backHref(_ c: Ctx, _ ids: [String]) -> String {
+        for id in ids {
+            if let run = try? c.store.run(id: id) { return "/experiments/\(run.info.experimentID)" }
+        }
+        return "/experiments"
+    }
+
     /// Run names with their series colours.
     static func legend(_ h: inout HTML, _ runs: [Run]) {
         h.el("div", [Attr("class", "legend")]) { h in
@@ -68,14 +79,15 @@ extension Pages {
         }
     }
 
-    /// Keys down, runs across; rows whose values differ are marked.
+    /// Keys down, runs across; rows whose values differ are marked. On a phone each key is a
+    /// card listing every run's value, so no column is clipped.
     static func compareTable(_ h: inout HTML, _ runs: [Run], keys: [String], numeric: Bool = false, _ value: (Run, String) -> String?) {
         if keys.isEmpty {
             h.el("p", [Attr("class", "muted")], text: "None.")
             return
         }
         h.el("div", [Attr("class", "scroll")]) { h in
-            h.el("table") { h in
+            h.el("table", [Attr("class", "cards compare")]) { h in
                 h.el("thead") { h in
                     h.el("tr") { h in
                         h.el("th", [Attr("scope", "col")], text: "key")
@@ -91,7 +103,9 @@ extension Pages {
                                 h.text(key)
                                 if differs { h.el("span", [Attr("class", "vh")], text: " (differs)") }
                             }
-                            for v in values { h.el("td", [Attr("class", numeric ? "n" : nil)], text: v ?? "–") }
+                            for (r, v) in zip(runs, values) {
+                                h.el("td", [Attr("class", numeric ? "n" : nil), Attr("data-label", r.info.name)], text: v ?? "–")
+                            }
                         }
                     }
                 }

@@ -104,21 +104,27 @@ extension Pages {
                 h.el("thead") { h in
                     h.el("tr") { h in
                         h.el("th", text: "metric")
-                        for t in ["offline", "live", "95% CI", "n", "gap", "rel. gap"] { h.el("th", [Attr("class", "n")], text: t) }
+                        h.el("th", text: "direction")
+                        for t in ["offline", "live", "95% CI"] { h.el("th", [Attr("class", "n")], text: t) }
+                        h.el("th", text: "method")
+                        for t in ["n", "gap", "rel. gap"] { h.el("th", [Attr("class", "n")], text: t) }
                         h.el("th", text: "verdict")
                     }
                 }
                 h.el("tbody") { h in
                     for r in v.rows {
                         h.el("tr") { h in
-                            h.el("td", [Attr("data-label", "metric")], text: r.metric)
+                            // On a phone the card shows metric, verdict and live value first (CSS `order`), as the report does.
+                            h.el("td", [Attr("class", "metric"), Attr("data-label", "metric")], text: r.metric)
+                            h.el("td", [Attr("data-label", "direction"), Attr("data-field", "direction")], text: r.directionText)
                             h.el("td", [Attr("class", "n"), Attr("data-label", "offline")], text: ReportFormat.optional(r.offline))
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "live")], text: ReportFormat.value(r.live.value))
+                            h.el("td", [Attr("class", "n live"), Attr("data-label", "live")], text: ReportFormat.value(r.live.value))
                             h.el("td", [Attr("class", "n"), Attr("data-label", "95% CI")], text: ReportFormat.interval(r.live.interval))
+                            h.el("td", [Attr("data-label", "method"), Attr("data-field", "method")], text: r.live.interval.method)
                             h.el("td", [Attr("class", "n"), Attr("data-label", "n")], text: String(r.live.n))
                             h.el("td", [Attr("class", "n"), Attr("data-label", "gap")], text: ReportFormat.signed(r.gap))
                             h.el("td", [Attr("class", "n"), Attr("data-label", "rel. gap")], text: ReportFormat.percent(r.relativeGap, signed: true))
-                            h.el("td", [Attr("data-label", "verdict")]) { h in Show.verdict(&h, r.verdict) }
+                            h.el("td", [Attr("class", "verdict"), Attr("data-label", "verdict")]) { h in Show.verdict(&h, r.verdict) }
                         }
                     }
                 }
@@ -141,7 +147,9 @@ extension Pages {
         } else {
             week = try cal.lastCompleteWeek(now: c.now).label
         }
-        var o = ReportOptions(period: try cal.period(week: week))
+        let back = (href: "/reports" + URLPart.query([("env", env == "production" ? nil : env)]), label: "Back to the latest weekly report")
+        let period = try PageError.explain(heading: "No such week", back: back) { try cal.period(week: week) }
+        var o = ReportOptions(period: period)
         o.env = env
         let report = try c.store.weeklyReport(o, calendar: cal)
         let full = HTMLRenderer.render(report)

@@ -20,6 +20,7 @@ enum Layout {
             h.void("meta", [Attr("charset", "utf-8")])
             h.void("meta", [Attr("name", "viewport"), Attr("content", "width=device-width, initial-scale=1")])
             h.el("title", text: title + " · tracker")
+            h.void("link", [Attr("rel", "icon"), Attr("type", "image/svg+xml"), Attr("href", Assets.icon.path)])
             for href in [Assets.css.path] + stylesheets { h.void("link", [Attr("rel", "stylesheet"), Attr("href", href)]) }
             h.el("script", [Attr("src", Assets.js.path), Attr("defer", "")], text: "")
         }
@@ -85,6 +86,20 @@ enum Show {
 
     /// A metric value with 4 significant digits.
     static func value(_ v: Double?) -> String { v.map(ReportFormat.value) ?? "–" }
+
+    /// Decimal numbers inside a text (a gate's stored detail) with 4 significant digits;
+    /// integers such as version numbers stay as they are.
+    static func briefNumbers(_ text: String) -> String {
+        guard let re = try? NSRegularExpression(pattern: #"(?<![\w.])-?\d+\.\d+(?:[eE][-+]?\d+)?(?![\w.])"#) else { return text }
+        var out = ""
+        var rest = text.startIndex
+        for m in re.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            guard let r = Range(m.range, in: text), let v = Double(text[r]) else { continue }
+            out += text[rest..<r.lowerBound] + ReportFormat.value(v)
+            rest = r.upperBound
+        }
+        return out + text[rest...]
+    }
 
     /// `1.2 kB`.
     static func bytes(_ n: Int64) -> String {

@@ -109,7 +109,7 @@ extension Pages {
                             for g in e.gates {
                                 h.el("li") { h in
                                     h.el("span", [Attr("class", g.passed ? "pass" : "fail")], text: g.passed ? "passed" : "failed")
-                                    h.text(" " + g.gate + (g.detail.isEmpty ? "" : " — " + g.detail))
+                                    h.text(" " + g.gate + (g.detail.isEmpty ? "" : " — " + Show.briefNumbers(g.summary)))
                                 }
                             }
                         }
@@ -140,12 +140,24 @@ extension Pages {
     }
 
     /// Promotion stays a pipeline action: the page only shows the command to run.
+    /// The newest version goes to the first environment (production last) where it is not live
+    /// yet; when it is live everywhere, the page says so and shows the command for a next version.
     static func promoteCommand(_ h: inout HTML, name: String, versions: [ModelVersion], envs: [String], liveWhere: [Int: [String]]) {
         guard let latest = versions.map(\.version).max() else { return }
-        let env = envs.first { !(liveWhere[latest] ?? []).contains($0) } ?? "production"
-        let cmd = "tracker promote \(Show.shellWord(name)) \(latest) --to \(Show.shellWord(env)) --reason \"…\""
+        let liveIn = liveWhere[latest] ?? []
+        let target = (envs.isEmpty ? ["production"] : envs).first { !liveIn.contains($0) }
+        let env = target ?? envs.last ?? "production"
+        let version = target == nil ? "VERSION" : String(latest)
+        let cmd = "tracker promote \(Show.shellWord(name)) \(version) --to \(Show.shellWord(env)) --reason \"…\""
         h.el("h2", text: "Promote")
-        h.el("p", text: "Promotions run in your pipeline, where the gates decide. The command for the newest version:")
+        if target == nil {
+            h.el(
+                "p", [Attr("id", "promote-status")],
+                text: "The newest version, v\(latest), is already live in \(liveIn.sorted().joined(separator: ", ")). "
+                    + "Register a new version, then promote it in your pipeline, where the gates decide:")
+        } else {
+            h.el("p", text: "Promotions run in your pipeline, where the gates decide. The command for the newest version, v\(latest):")
+        }
         h.el("div", [Attr("class", "copy")]) { h in
             h.el("pre", [Attr("id", "promote-cmd")]) { h in h.el("code", text: cmd) }
             h.el("button", [Attr("type", "button"), Attr("class", "secondary"), Attr("data-copy", "promote-cmd")], text: "Copy")

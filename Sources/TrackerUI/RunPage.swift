@@ -134,8 +134,9 @@ extension Pages {
                 }
             }
         }
+        // A single value is in the table already; a chart of one dot says nothing more.
         h.el("div", [Attr("class", "grid")]) { h in
-            for m in summaries {
+            for m in summaries where m.count >= 2 {
                 guard let chart = charts[m.key] else { continue }
                 Charts.figure(&h, caption: "\(m.key) over steps", svg: chart.svg, points: chart.points, attrs: [Attr("data-chart", m.key)])
             }

@@ -73,10 +73,8 @@ extension Pages {
         }
         var s = RunsState(c)
         let keys = try c.store.experimentKeys(experimentID: id)
-        if !s.explicitColumns {
-            s.columns =
-                keys.params.prefix(3).map { RunColumn(kind: .param, key: $0) } + keys.metrics.prefix(4).map { RunColumn(kind: .metric, key: $0) }
-        }
+        if !s.explicitColumns { s.columns = defaultColumns(keys) }
+        s.columns = withSortColumn(s.columns, order: s.order)
         var filterError: String?
         var orderError: String?
         var filter = RunFilter(clauses: [])
@@ -97,7 +95,7 @@ extension Pages {
             h.el("h1", text: exp.name)
             h.el("p", [Attr("class", "sub")], text: s.deleted ? "Deleted runs" : "Runs, newest first unless sorted")
             filterForm(&h, s, id: id, error: filterError ?? orderError)
-            columnPicker(&h, s, id: id, keys: keys)
+            columnPicker(&h, s, id: id, keys: (keys.params.sorted(), keys.metrics.sorted()))
             h.el("form", [Attr("id", "compare"), Attr("method", "get"), Attr("action", "/compare"), Attr("class", "toolbar")]) { h in
                 h.el("button", [Attr("type", "submit")], text: "Compare selected")
                 h.el("span", [Attr("class", "muted")], text: "Tick 2–20 runs below.")
@@ -138,6 +136,18 @@ extension Pages {
             h.el("button", [Attr("type", "submit")], text: "Apply")
         }
         if let error { h.el("p", [Attr("id", "filter-error"), Attr("class", "error"), Attr("role", "alert")], text: error) }
+    }
+
+    /// The most common 3 params and 4 metrics (keys come most common first).
+    static func defaultColumns(_ keys: (params: [String], metrics: [String])) -> [RunColumn] {
+        keys.params.prefix(3).map { RunColumn(kind: .param, key: $0) } + keys.metrics.prefix(4).map { RunColumn(kind: .metric, key: $0) }
+    }
+
+    /// The columns plus the param or metric the table is sorted by, so the sort key is visible.
+    static func withSortColumn(_ columns: [RunColumn], order: String) -> [RunColumn] {
+        guard let o = try? RunOrder.parse(order), o.entity == .param || o.entity == .metric else { return columns }
+        let col = RunColumn(kind: o.entity == .param ? .param : .metric, key: o.key)
+        return columns.contains(col) ? columns : columns + [col]
     }
 
     static func columnPicker(_ h: inout HTML, _ s: RunsState, id: Int64, keys: (params: [String], metrics: [String])) {

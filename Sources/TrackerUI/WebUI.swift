@@ -141,6 +141,8 @@ public struct WebUI: Sendable {
     static func guarded(_ c: Ctx, _ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
+        } catch let e as PageError {
+            return e.response(c)
         } catch {
             let (status, message) = describe(error)
             return Layout.response(

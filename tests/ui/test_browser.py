@@ -12,6 +12,7 @@ TRACKER_REQUIRE_BROWSER=1 turns a missing chromium/chromedriver into a failure i
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -217,6 +218,9 @@ def test_walk_through_the_ui(site, browser):
     charts = d.find_elements(By.CSS_SELECTOR, "figure.chart svg")
     assert charts and charts[0].size["height"] > 50
     assert d.find_element(By.ID, "metrics").text
+    # Single-value metrics are in the table only; every chart has at least two points.
+    single = [tr.get_attribute("data-metric") for tr in d.find_elements(By.CSS_SELECTOR, "#metrics tr[data-metric]") if tr.find_element(By.CSS_SELECTOR, "td[data-field='count']").get_attribute("textContent") == "1"]
+    assert single and not [m for m in single if d.find_elements(By.CSS_SELECTOR, f"figure[data-chart='{m}']")]
     p.check("run")
 
     d.back()
@@ -232,6 +236,18 @@ def test_walk_through_the_ui(site, browser):
     assert d.find_elements(By.CSS_SELECTOR, "tr.diff")
     assert d.find_elements(By.CSS_SELECTOR, "figure.chart svg polyline, figure.chart svg circle")
     p.check("compare")
+    assert_nothing_clipped(d, "compare", ".scroll, table")
+
+    # One run is not enough: a specific heading and a link back to the runs table.
+    d.get(site["url"] + "/compare?run=" + site["ids"]["long-curve"])
+    assert d.find_element(By.TAG_NAME, "h1").text == "Pick 2 to 20 runs to compare"
+    d.find_element(By.LINK_TEXT, "Back to the runs table").click()
+    wait_url(d, f"/experiments/{site['exp']}")
+    d.get(site["url"] + "/reports?week=2026-W99")
+    assert d.find_element(By.TAG_NAME, "h1").text == "No such week"
+    p.check("error-week")
+    d.back()
+    d.back()
 
     click_link(d, "Models")
     p.check("models")
@@ -240,6 +256,8 @@ def test_walk_through_the_ui(site, browser):
     timeline = d.find_elements(By.CSS_SELECTOR, "ol.timeline li")
     assert len(timeline) >= 4 and d.find_elements(By.CSS_SELECTOR, "ol.timeline li.rollback")
     assert "tracker promote tumor" in d.find_element(By.ID, "promote-cmd").text
+    gates = " ".join(li.text for li in d.find_elements(By.CSS_SELECTOR, "ul.gates li"))
+    assert gates and not re.search(r"\d\.\d{5,}", gates), gates  # 4 significant digits, like the CLI
     assert not d.find_elements(By.CSS_SELECTOR, "form[action*='promote']")
     p.check("model")
 
@@ -247,6 +265,9 @@ def test_walk_through_the_ui(site, browser):
     assert "/gap?" in d.current_url
     assert d.find_elements(By.CSS_SELECTOR, "table.gap tbody tr")
     assert d.find_elements(By.CSS_SELECTOR, "table.gap .badge")
+    assert "from the name" in d.find_element(By.CSS_SELECTOR, "table.gap td[data-field='direction']").text
+    assert d.find_element(By.CSS_SELECTOR, "table.gap td[data-field='method']").text
+    assert_card_order(d, "table.gap tbody tr", ["metric", "verdict", "live"])
     assert d.find_elements(By.CSS_SELECTOR, "figure.chart svg")
     p.check("gap")
 
@@ -266,7 +287,49 @@ def test_walk_through_the_ui(site, browser):
     d.get(site["url"] + "/runs/" + site["ids"]["still-running"])
     assert d.find_element(By.TAG_NAME, "body").get_attribute("data-live").endswith("/live.json")
     p.check("run-running")
-    assert len(p.seen) == 13
+    assert len(p.seen) == 14
+
+
+def assert_nothing_clipped(d, name, selector):
+    """At 390 px no element matching `selector` hides content in a scroll box."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        clipped = d.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0])).filter(function (e) { return e.scrollWidth > e.clientWidth + 1; })"
+            ".map(function (e) { return e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth; })", selector)
+        assert not clipped, f"{name} clips content at 390px: {clipped}"
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def assert_card_order(d, selector, fields):
+    """At 390 px the first cells shown in each card are `fields` (by data-label), top to bottom."""
+    from selenium.webdriver.common.by import By
+
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        row = d.find_element(By.CSS_SELECTOR, selector)
+        cells = sorted(row.find_elements(By.CSS_SELECTOR, "td"), key=lambda td: td.rect["y"])
+        assert [td.get_attribute("data-label") for td in cells[: len(fields)]] == fields
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_sort_key_column_favicon_and_console(site, browser):
+    """Sorting on a metric shows its column; /favicon.ico exists, so pages log no console errors."""
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site["url"] + f"/experiments/{site['exp']}?order=metrics.roc_auc%20DESC")
+    assert d.find_elements(By.CSS_SELECTOR, "table.runs tbody td[data-label='roc_auc']")
+    with urllib.request.urlopen(site["url"] + "/favicon.ico") as r:
+        assert r.status == 200 and r.headers["Content-Type"] == "image/svg+xml"
+    d.get_log("browser")  # drain
+    for path in ["/", "/models/tumor", "/gap"]:
+        d.get(site["url"] + path)
+        assert d.find_element(By.CSS_SELECTOR, "link[rel=icon]")
+    errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
 
 
 def test_uploaded_html_and_svg_never_run(site, browser):
