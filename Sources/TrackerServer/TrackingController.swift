@@ -145,7 +145,12 @@ struct TrackingController {
             return .object([])
         }
         r.add(router, .post, "\(p)/experiments/update", schema: [("experiment_id", [.required, .string]), ("new_name", [.string, .required])]) { f in
-            try store.updateExperiment(id: try experimentID(f), newName: f.string("new_name"))
+            do {
+                try store.updateExperiment(id: try experimentID(f), newName: f.string("new_name"))
+            } catch let e as TrackerError where e.kind == .alreadyExists {
+                // The reference answers a rename onto a taken name with its SQL error, coded BAD_REQUEST.
+                throw APIError(status: .badRequest, code: "BAD_REQUEST", message: MLflowWords.alreadyExists(e.message))
+            }
             return .object([])
         }
         r.add(

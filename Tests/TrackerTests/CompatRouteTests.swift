@@ -143,4 +143,58 @@ import TrackerStore
             }
         }
     }
+
+    /// Sends `body` to `path` with `method` and returns (status, error_code, message).
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, _ body: String? = nil) async throws -> (
+        HTTPResponse.Status, String?, String?
+    ) {
+        try await client.execute(uri: "/api/2.0/mlflow/" + path, method: method, body: body.map(self.body)) { r in
+            let j = r.body.readableBytes == 0 ? JSON.null : json(r)
+            return (r.status, j["error_code"]?.stringValue, j["message"]?.stringValue)
+        }
+    }
+
+    @Test func registryAliasesStagesTagsAndSearchFollowTheReference() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            _ = try await call(client, .post, "registered-models/create", #"{"name":"m"}"#)
+            _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/m"}"#)
+            // 'latest' is tracker's own alias; the reference reserves it too.
+            var r = try await call(client, .post, "registered-models/alias", #"{"name":"m","alias":"Latest","version":"1"}"#)
+            #expect(r.0 == .badRequest && r.2 == "'latest' alias name (case insensitive) is reserved.")
+            r = try await call(client, .post, "registered-models/alias", #"{"name":"m","alias":"v3","version":"1"}"#)
+            #expect(r.2 == "Version alias name 'v3' is reserved.")
+            r = try await call(client, .post, "registered-models/alias", #"{"name":"nope","alias":"a","version":"1"}"#)
+            #expect(r.0 == .notFound && r.2 == "Model Version (name=nope, version=1) not found")
+            r = try await call(client, .get, "registered-models/alias?name=m&alias=nope")
+            #expect(r.0 == .badRequest && r.1 == "INVALID_PARAMETER_VALUE" && r.2 == "Registered model alias nope not found.")
+            r = try await call(client, .delete, "registered-models/alias", #"{"name":"m","alias":"never"}"#)
+            #expect(r.0 == .ok)
+            r = try await call(client, .post, "registered-models/get-latest-versions", #"{"name":"m","stages":["bogus"]}"#)
+            #expect(r.0 == .badRequest && r.2?.hasPrefix("Invalid Model Version stage: bogus.") == true)
+            let longKey = String(repeating: "k", count: 251)
+            r = try await call(client, .post, "registered-models/set-tag", #"{"name":"m","key":"\#(longKey)","value":"v"}"#)
+            #expect(r.0 == .badRequest && r.2 == "'key' exceeds the maximum length of 250 characters")
+            r = try await call(client, .post, "model-versions/set-tag", #"{"name":"m","version":"1","key":"\#(longKey)","value":"v"}"#)
+            #expect(r.0 == .badRequest && r.2 == "'key' exceeds the maximum length of 250 characters")
+            r = try await call(client, .get, "registered-models/search?filter=bogus+%3D+1")
+            #expect(r.0 == .badRequest && r.2 == "Invalid attribute key 'bogus' specified. Valid keys are '{'name'}'")
+            r = try await call(client, .get, "model-versions/search?filter=name+%3D+m")
+            #expect(r.0 == .badRequest && r.2?.hasPrefix("Parameter value is either not quoted") == true)
+            r = try await call(client, .get, "model-versions/search?filter=version_number+%3D+1")
+            #expect(r.0 == .ok)
+            r = try await call(client, .get, "registered-models/search?order_by=bogus")
+            #expect(r.0 == .badRequest && r.1 == "INVALID_PARAMETER_VALUE")
+        }
+    }
+
+    @Test func renamingAnExperimentOntoATakenNameIsABadRequest() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            _ = try await call(client, .post, "experiments/create", #"{"name":"a"}"#)
+            _ = try await call(client, .post, "experiments/create", #"{"name":"b"}"#)
+            let r = try await call(client, .post, "experiments/update", #"{"experiment_id":"2","new_name":"a"}"#)
+            #expect(r.0 == .badRequest && r.1 == "BAD_REQUEST")
+        }
+    }
 }
