@@ -97,7 +97,7 @@ struct RegistryController {
                 let ok = clauses.allSatisfy { c in
                     switch RegistryRules.attribute(c) {
                     case "name": return SimpleFilter.matches(c, m.name)
-                    case "tags": return SimpleFilter.matches(c, tags.first { $0.key == c.tag }?.value)
+                    case "tags": return RegistryRules.matchesModelTag(c, tags.first { $0.key == c.tag }?.value)
                     default: return false
                     }
                 }
@@ -375,6 +375,16 @@ enum RegistryRules {
                     + "Use either single or double quotes.")
         }
         return clauses
+    }
+
+    /// A registered-model tag clause as the reference evaluates it: a model without the tag never
+    /// matches, except for the prompt marker, whose absence reads as "not a prompt".
+    static func matchesModelTag(_ c: SimpleClause, _ value: String?) -> Bool {
+        if value == nil && c.tag == "mlflow.prompt.is_prompt" {
+            return (c.op == "=" && c.values.first == "false") || (c.op == "!=" && c.values.first == "true")
+        }
+        if value == nil && c.op == "!=" { return false }
+        return SimpleFilter.matches(c, value)
     }
 
     /// The attribute a clause names, without an `attribute.` prefix.

@@ -149,7 +149,7 @@ struct TrackingController {
                 try store.updateExperiment(id: try experimentID(f), newName: f.string("new_name"))
             } catch let e as TrackerError where e.kind == .alreadyExists {
                 // The reference answers a rename onto a taken name with its SQL error, coded BAD_REQUEST.
-                throw APIError(status: .badRequest, code: "BAD_REQUEST", message: MLflowWords.alreadyExists(e.message))
+                throw APIError(status: .badRequest, code: "BAD_REQUEST", message: MLflowWords.message(e))
             }
             return .object([])
         }

@@ -44,7 +44,7 @@ extension Store {
                 "INSERT INTO experiments (name, description, artifact_location, creation_time, last_update_time) VALUES (?, ?, '', ?, ?)",
                 [.text(name), .text(description), .integer(now), .integer(now)])
         } catch let e as SQLiteError where e.isUniqueViolation {
-            throw TrackerError(.alreadyExists, "experiment '\(name)' already exists")
+            throw TrackerError(.alreadyExists, "experiment '\(name)' already exists", subject: .experimentName(name))
         }
         let id = c.lastInsertRowID
         try c.run(
@@ -115,7 +115,7 @@ extension Store {
     {
         try db.write { c in
             guard try Store.findExperiment(c, id: id) != nil else {
-                throw TrackerError.notFound("experiment \(id) not found; list experiments with 'tracker experiment list'")
+                throw TrackerError.notFound("experiment \(id) not found; list experiments with 'tracker experiment list'", subject: .experiment(String(id)))
             }
             let now = TimeParser.nowMillis()
             if let newName {
@@ -124,7 +124,7 @@ extension Store {
                     try c.run(
                         "UPDATE experiments SET name = ?, last_update_time = ? WHERE id = ?", [.text(newName), .integer(now), .integer(id)])
                 } catch let e as SQLiteError where e.isUniqueViolation {
-                    throw TrackerError(.alreadyExists, "experiment '\(newName)' already exists")
+                    throw TrackerError(.alreadyExists, "experiment '\(newName)' already exists", subject: .experimentName(newName))
                 }
             }
             if let lifecycle {
@@ -166,7 +166,7 @@ extension Store {
     }
 
     static func notFoundRun(_ id: String) -> TrackerError {
-        TrackerError.notFound("run \(id) not found; list runs with 'tracker run list'")
+        TrackerError.notFound("run \(id) not found; list runs with 'tracker run list'", subject: .run(id))
     }
 
     /// The internal key and lifecycle of a run.
@@ -183,7 +183,8 @@ extension Store {
         runID: String = Store.newRunID()
     ) throws -> RunInfo {
         guard let exp = try findExperiment(c, id: experimentID) else {
-            throw TrackerError.notFound("experiment \(experimentID) not found; list experiments with 'tracker experiment list'")
+            throw TrackerError.notFound(
+                "experiment \(experimentID) not found; list experiments with 'tracker experiment list'", subject: .experiment(String(experimentID)))
         }
         if exp.lifecycleStage != "active" {
             throw TrackerError(.conflict, "experiment '\(exp.name)' is deleted; restore it or use another")
@@ -253,7 +254,7 @@ extension Store {
         try db.write { c in
             let (k, _) = try Store.runKey(c, runID)
             guard try c.run("DELETE FROM run_tags WHERE run_id = ? AND key = ?", [.integer(k), .text(key)]) > 0 else {
-                throw TrackerError.notFound("no tag '\(key)' on run \(runID)")
+                throw TrackerError.notFound("no tag '\(key)' on run \(runID)", subject: .runTag(key: key, run: runID))
             }
         }
     }
@@ -449,7 +450,9 @@ extension Store {
         try db.write { c in
             let (key, stage) = try Store.runKey(c, runID)
             if stage != "active" {
-                throw TrackerError(.conflict, "run \(runID) must be in the 'active' state to log to it; it is \(stage)")
+                throw TrackerError(
+                    .conflict, "run \(runID) must be in the 'active' state to log to it; it is \(stage)",
+                    subject: .runNotActive(run: runID, state: stage))
             }
             try Store.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
         }

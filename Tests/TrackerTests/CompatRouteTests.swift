@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import SQLiteKit
 import Testing
 import TrackerCore
 import TrackerStore
@@ -183,6 +184,11 @@ import TrackerStore
             #expect(r.0 == .badRequest && r.2?.hasPrefix("Parameter value is either not quoted") == true)
             r = try await call(client, .get, "model-versions/search?filter=version_number+%3D+1")
             #expect(r.0 == .ok)
+            // A model without the tag does not match != (the prompt marker aside).
+            let unequal = try await client.execute(uri: "/api/2.0/mlflow/registered-models/search?filter=tags.k+%21%3D+%27v%27", method: .get) {
+                json($0)["registered_models"]
+            }
+            #expect(unequal == nil || unequal == .array([]))
             r = try await call(client, .get, "registered-models/search?order_by=bogus")
             #expect(r.0 == .badRequest && r.1 == "INVALID_PARAMETER_VALUE")
         }
@@ -196,5 +202,24 @@ import TrackerStore
             let r = try await call(client, .post, "experiments/update", #"{"experiment_id":"2","new_name":"a"}"#)
             #expect(r.0 == .badRequest && r.1 == "BAD_REQUEST")
         }
+    }
+
+    /// HTTP status, MLflow code and wording come from the error's kind and subject, not its text.
+    @Test func errorsMapByKindAndSubjectNotByText() {
+        let locked = Store.describe(SQLiteError(extendedCode: 5, message: "database is locked"), path: "t.db")
+        #expect((locked as? TrackerError)?.kind == .busy)
+        let busy = APIError.from(locked)
+        #expect(busy.status == .serviceUnavailable && busy.code == "TEMPORARILY_UNAVAILABLE")
+        // A message that merely mentions a lock is not a busy database.
+        let other = APIError.from(TrackerError(.storage, "the file stayed locked"))
+        #expect(other.status == .internalServerError && other.code == "INTERNAL_ERROR")
+        let run = APIError.from(TrackerError.notFound("run abc not found; list runs with 'tracker run list'", subject: .run("abc")))
+        #expect(run.status == .notFound && run.message == "Run with id=abc not found")
+        let version = APIError.from(TrackerError.notFound("no such version", subject: .version(model: "m", version: 3)))
+        #expect(version.message == "Model Version (name=m, version=3) not found")
+        let plain = APIError.from(TrackerError.invalid("run abc not found"))
+        #expect(plain.code == "INVALID_PARAMETER_VALUE" && plain.message == "run abc not found")
+        let limit = APIError.from(TrackerError.invalid("long", subject: .tooLong(field: "Param key", limit: 250)))
+        #expect(limit.message == "'Param key' exceeds the maximum length of 250 characters")
     }
 }
