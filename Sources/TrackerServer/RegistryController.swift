@@ -222,7 +222,9 @@ struct RegistryController {
             let offset = try PageToken.decode(f.string("page_token"))
             let clauses = try RegistryRules.filter(
                 f.string("filter") ?? "", attributes: ["source_path", "name", "version_number", "run_id"], numeric: ["version_number"])
-            let orders = try f.strings("order_by").map { spec in
+            // The reference's default: most recently updated first, then name, then newest version.
+            let specs = f.strings("order_by").isEmpty ? ["last_updated_timestamp DESC", "name ASC", "version_number DESC"] : f.strings("order_by")
+            let orders = try specs.map { spec in
                 let valid = ["creation_timestamp", "name", "version_number", "last_updated_timestamp"]
                 return try RegistryRules.order(spec, valid: valid) {
                     "Invalid attribute key '\($0)' specified. Valid keys are '{\(valid.map { "'\($0)'" }.joined(separator: ", "))}'"

@@ -308,7 +308,7 @@ struct TrackingController {
                 offset: offset)
             let page = Array(runs.prefix(max))
             return MLflowJSON.object([
-                ("runs", MLflowJSON.list(try page.map { MLflowJSON.run($0, outputs: try store.runOutputs(runID: $0.info.runID)) })),
+                ("runs", MLflowJSON.list(try page.map { MLflowJSON.run($0, outputs: try store.runOutputs(runID: $0.info.runID), inSearch: true) })),
                 ("next_page_token", runs.count > max ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }

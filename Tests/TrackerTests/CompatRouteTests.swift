@@ -222,4 +222,26 @@ import TrackerStore
         let limit = APIError.from(TrackerError.invalid("long", subject: .tooLong(field: "Param key", limit: 250)))
         #expect(limit.message == "'Param key' exceeds the maximum length of 250 characters")
     }
+
+    /// Model-version search without order_by: most recently updated first (the reference's
+    /// default), then name, then newest version; run search results carry `outputs`.
+    @Test func searchOrderAndShapeFollowTheReference() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            _ = try await call(client, .post, "registered-models/create", #"{"name":"m"}"#)
+            _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/1"}"#)
+            _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/2"}"#)
+            try await Task.sleep(for: .milliseconds(5))
+            _ = try await call(client, .patch, "model-versions/update", #"{"name":"m","version":"1","description":"touched"}"#)
+            let versions = try await client.execute(uri: "/api/2.0/mlflow/model-versions/search?filter=name+%3D+%27m%27", method: .get) {
+                json($0)["model_versions"]?.arrayValue?.compactMap { $0["version"]?.stringValue }
+            }
+            #expect(versions == ["1", "2"])
+            _ = try await call(client, .post, "runs/create", #"{"experiment_id":"0"}"#)
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/search", method: .post, body: body(#"{"experiment_ids":["0"]}"#)) {
+                json($0)["runs"]?.arrayValue?.first
+            }
+            #expect(run?["outputs"] == .object([]) && run?["inputs"] == .object([]))
+        }
+    }
 }

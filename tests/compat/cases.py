@@ -239,6 +239,8 @@ def runs():
     c += endpoint(g, "POST", f"{API}/runs/restore", {"run_id": "{run4}"}, {"run_id": "str"}, required=["run_id"],
                   unknown={"run_id": FAKE_RUN}, good_last=True)
     c.append(Case(g, "GET", f"{API}/runs/get", query={"run_id": "{run2}"}, label="after log-batch"))
+    # Name the run whose name each server invented, so that ordering by run name is the same.
+    c.append(Case(g, "POST", f"{API}/runs/update", {"run_id": "{run4}", "run_name": "r4"}, label="name the generated-name run"))
     return c
 
 

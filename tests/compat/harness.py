@@ -219,6 +219,8 @@ def compare_case(servers, case, ctxs):
     if case.norm:
         nm, nt = case.norm(nm), case.norm(nt)
     name = f"{case.method} {case.path} {case.label}".strip()
+    if os.environ.get("COMPAT_DUMP") and os.environ["COMPAT_DUMP"] in name:  # both answers, for tracing a difference
+        print(f"\n== {name}\nmlflow  {sm} {json.dumps(nm)}\ntracker {st} {json.dumps(nt)}", file=sys.stderr)
     if sm != st:
         return Result(name, case.group, False, f"status mlflow {sm} / tracker {st}: {json.dumps(nm)[:300]} / {json.dumps(nt)[:300]}")
     d = first_difference(nm, nt)
