@@ -18,7 +18,7 @@ struct RegistryController {
         }
         @Sendable func versionNumber(_ f: Fields) throws -> Int {
             let v = try f.require("version")
-            guard let n = Int(v) else { throw APIError.invalid("Model version must be an integer, got '\(v)'") }
+            guard let n = Int(v) else { throw APIError.invalid("Parameter 'version' must be an integer, got '\(v)'.") }
             return n
         }
         @Sendable func versionJSON(_ name: String, _ n: Int) throws -> JSON {
@@ -309,9 +309,11 @@ struct RegistryController {
                 model: name, version: n, stage: try f.require("stage"), archiveExisting: f.bool("archive_existing_versions") ?? false)
             return .object([("model_version", try versionJSON(name, n))])
         }
-        r.add(router, .get, "\(p)/model-versions/get-download-uri", schema: [("name", [.string, .required]), ("version", [.string, .required])]) { f in
-            let name = try f.require("name")
-            let n = try versionNumber(f)
+        // This endpoint checks its fields itself in the reference, in shorter words.
+        r.add(router, .get, "\(p)/model-versions/get-download-uri", schema: []) { f in
+            guard let name = f.string("name"), !name.isEmpty else { throw APIError.invalid("Missing value for required parameter 'name'.") }
+            let text = f.string("version") ?? ""
+            guard let n = Int(text) else { throw APIError.invalid("Parameter 'version' must be an integer, got '\(text)'.") }
             _ = try versionJSON(name, n)
             let v = try store.version(model: name, ref: String(n))
             if let mid = try store.modelIDOfVersion(model: name, version: n) {

@@ -184,6 +184,12 @@ import TrackerStore
             #expect(r.0 == .badRequest && r.2?.hasPrefix("Parameter value is either not quoted") == true)
             r = try await call(client, .get, "model-versions/search?filter=version_number+%3D+1")
             #expect(r.0 == .ok)
+            r = try await call(client, .get, "model-versions/get?name=m&version=abc")
+            #expect(r.0 == .badRequest && r.2 == "Parameter 'version' must be an integer, got 'abc'.")
+            r = try await call(client, .get, "model-versions/get-download-uri?name=m")
+            #expect(r.0 == .badRequest && r.2 == "Parameter 'version' must be an integer, got ''.")
+            r = try await call(client, .get, "model-versions/get-download-uri?version=1")
+            #expect(r.2 == "Missing value for required parameter 'name'.")
             // A model without the tag does not match != (the prompt marker aside).
             let unequal = try await client.execute(uri: "/api/2.0/mlflow/registered-models/search?filter=tags.k+%21%3D+%27v%27", method: .get) {
                 json($0)["registered_models"]
