@@ -9,6 +9,8 @@ public struct SimpleClause: Sendable, Equatable {
     public let tag: String?
     public let op: String
     public let values: [String]
+    /// Whether the value was written quoted (`'rm1'`) rather than bare (`rm1`, `2`).
+    public var quoted = true
 }
 
 public enum SimpleFilter {
@@ -95,6 +97,7 @@ public enum SimpleFilter {
             }
             skip()
             var values: [String] = []
+            var wasQuoted = true
             if op == "IN" || op == "NOT IN" {
                 guard s.first == "(" else { throw fail("expected '(' after IN") }
                 s.removeFirst()
@@ -119,9 +122,10 @@ public enum SimpleFilter {
                     let w = word()
                     if w.isEmpty { throw fail("expected a value") }
                     values.append(w)
+                    wasQuoted = false
                 }
             }
-            out.append(SimpleClause(key: key.lowercased(), tag: tag, op: op, values: values))
+            out.append(SimpleClause(key: key.lowercased(), tag: tag, op: op, values: values, quoted: wasQuoted))
             skip()
             if s.isEmpty { return out }
             let and = word()

@@ -17,18 +17,48 @@ public struct TrackerError: Error, CustomStringConvertible, Sendable, Equatable 
         case storage
         /// A conflict with the current state (e.g. param change, run not active).
         case conflict
+        /// The database stayed locked by another writer; retrying later can succeed.
+        case busy
+    }
+
+    /// What an error is about, for callers that word it their own way (the MLflow API speaks
+    /// the reference server's words) without parsing `message`.
+    public enum Subject: Sendable, Equatable {
+        /// An experiment by id.
+        case experiment(String)
+        /// An experiment by name (a name that exists already).
+        case experimentName(String)
+        case run(String)
+        /// A tag missing from a run.
+        case runTag(key: String, run: String)
+        /// A registered model by name.
+        case model(String)
+        case version(model: String, version: Int)
+        /// A run that is not active any more (`state` is its lifecycle stage).
+        case runNotActive(run: String, state: String)
+        /// A value longer than `limit`; `field` names it as the MLflow API does ("Metric name").
+        case tooLong(field: String, limit: Int)
+        /// A required value that is empty; `field` names it as the MLflow API does.
+        case missing(field: String)
     }
 
     public let kind: Kind
     public let message: String
+    /// What the error is about, when a caller may need it apart from the message.
+    public let subject: Subject?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, subject: Subject? = nil) {
         self.kind = kind
         self.message = message
+        self.subject = subject
     }
 
-    public static func invalid(_ message: String) -> TrackerError { TrackerError(.invalidInput, message) }
-    public static func notFound(_ message: String) -> TrackerError { TrackerError(.notFound, message) }
+    public static func invalid(_ message: String, subject: Subject? = nil) -> TrackerError {
+        TrackerError(.invalidInput, message, subject: subject)
+    }
+    public static func notFound(_ message: String, subject: Subject? = nil) -> TrackerError {
+        TrackerError(.notFound, message, subject: subject)
+    }
 
     /// Process exit status: 3 for a failed gate, 1 otherwise.
     public var exitCode: Int32 { kind == .gateFailed ? 3 : 1 }

@@ -18,7 +18,10 @@ public enum Limits {
     public static func validateKey(_ key: String, _ what: String) throws {
         if key.isEmpty { throw TrackerError.invalid("\(what) is empty; give a name such as 'loss'") }
         if key.utf8.count > keyLength {
-            throw TrackerError.invalid("\(what) '\(key.prefix(40))…' is \(key.utf8.count) bytes; the limit is \(keyLength)")
+            let field = ["metric key": "Metric name", "param key": "Param key", "tag key": "key"][what]
+            throw TrackerError.invalid(
+                "\(what) '\(key.prefix(40))…' is \(key.utf8.count) bytes; the limit is \(keyLength)",
+                subject: field.map { .tooLong(field: $0, limit: keyLength) })
         }
         for u in key.utf8 {
             let ok =
@@ -51,10 +54,12 @@ public enum Limits {
     /// Checks an experiment name.
     public static func validateExperimentName(_ name: String) throws {
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw TrackerError.invalid("experiment name is empty; give one such as 'churn'")
+            throw TrackerError.invalid("experiment name is empty; give one such as 'churn'", subject: .missing(field: "new_name"))
         }
         if name.utf8.count > experimentNameLength {
-            throw TrackerError.invalid("experiment name is \(name.utf8.count) bytes; the limit is \(experimentNameLength)")
+            throw TrackerError.invalid(
+                "experiment name is \(name.utf8.count) bytes; the limit is \(experimentNameLength)",
+                subject: .tooLong(field: "name", limit: experimentNameLength))
         }
     }
 

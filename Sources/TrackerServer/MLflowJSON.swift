@@ -36,14 +36,16 @@ enum MLflowJSON {
         .object([("key", .string(m.key)), ("value", .double(m.value)), ("timestamp", .int(m.time)), ("step", .int(m.step))])
     }
 
-    static func run(_ r: Run, outputs: [(modelID: String, step: Int64)]) -> JSON {
+    /// A run as `runs/get` answers it; `inSearch` adds the empty `outputs` object the reference's
+    /// search results carry for a run without outputs (its `runs/get` leaves it out).
+    static func run(_ r: Run, outputs: [(modelID: String, step: Int64)], inSearch: Bool = false) -> JSON {
         let data = object([
             ("metrics", list(r.metrics.map(metric))), ("params", keyValues(r.params)), ("tags", keyValues(r.tags)),
         ])
         let out = list(outputs.map { .object([("model_id", .string($0.modelID)), ("step", .int($0.step))]) })
         return object([
             ("info", runInfo(r.info)), ("data", data), ("inputs", .object([])),
-            ("outputs", out.map { .object([("model_outputs", $0)]) }),
+            ("outputs", out.map { .object([("model_outputs", $0)]) } ?? (inSearch ? .object([]) : nil)),
         ])
     }
 

@@ -18,7 +18,7 @@ struct RegistryController {
         }
         @Sendable func versionNumber(_ f: Fields) throws -> Int {
             let v = try f.require("version")
-            guard let n = Int(v) else { throw APIError.invalid("Model version must be an integer, got '\(v)'") }
+            guard let n = Int(v) else { throw APIError.invalid("Parameter 'version' must be an integer, got '\(v)'.") }
             return n
         }
         @Sendable func versionJSON(_ name: String, _ n: Int) throws -> JSON {
@@ -85,27 +85,31 @@ struct RegistryController {
         let searchModels: @Sendable (Fields) throws -> JSON = { f in
             let max = Int(try f.int64("max_results") ?? 100)
             let offset = try PageToken.decode(f.string("page_token"))
-            let clauses = try SimpleFilter.parse(f.string("filter") ?? "")
+            let clauses = try RegistryRules.filter(f.string("filter") ?? "", attributes: ["name"])
+            let orders = try f.strings("order_by").map { spec in
+                try RegistryRules.order(spec, valid: ["name", "timestamp", "last_updated_timestamp"]) {
+                    "Invalid order by key '\($0)' specified. Valid keys are '{'timestamp', 'name'}'"
+                }
+            }
             var matched: [RegisteredModel] = []
             for m in try store.listModels() {
                 let tags = try store.modelTags(m.name)
                 let ok = clauses.allSatisfy { c in
-                    switch c.key {
+                    switch RegistryRules.attribute(c) {
                     case "name": return SimpleFilter.matches(c, m.name)
-                    case "tags": return SimpleFilter.matches(c, tags.first { $0.key == c.tag }?.value)
+                    case "tags": return RegistryRules.matchesModelTag(c, tags.first { $0.key == c.tag }?.value)
                     default: return false
                     }
                 }
                 if ok { matched.append(m) }
             }
-            for spec in f.strings("order_by").reversed() {
-                let desc = spec.uppercased().hasSuffix(" DESC")
-                if spec.hasPrefix("last_updated_timestamp") {
-                    matched.sort { desc ? $0.lastUpdateTime > $1.lastUpdateTime : $0.lastUpdateTime < $1.lastUpdateTime }
-                } else if spec.hasPrefix("creation_timestamp") {
-                    matched.sort { desc ? $0.creationTime > $1.creationTime : $0.creationTime < $1.creationTime }
-                } else {
+            // Name ascending breaks ties, as in the reference; later keys first so earlier ones win.
+            matched.sort { $0.name < $1.name }
+            for (key, desc) in orders.reversed() {
+                if key == "name" {
                     matched.sort { desc ? $0.name > $1.name : $0.name < $1.name }
+                } else {
+                    matched.sort { desc ? $0.lastUpdateTime > $1.lastUpdateTime : $0.lastUpdateTime < $1.lastUpdateTime }
                 }
             }
             let page = Array(matched.dropFirst(offset).prefix(max))
@@ -122,8 +126,10 @@ struct RegistryController {
         r.add(router, .post, "\(p)/registered-models/set-tag", schema: [("name", [.string, .required]), ("key", [.string, .required]), ("value", [.string])]) {
             f in
             let name = try f.require("name")
+            let key = try f.require("key")
+            try RegistryRules.checkTag(key: key, value: f.string("value") ?? "")
             _ = try model(name)
-            try store.setRegistryTag(model: name, version: nil, key: try f.require("key"), value: f.string("value") ?? "")
+            try store.setRegistryTag(model: name, version: nil, key: key, value: f.string("value") ?? "")
             return .object([])
         }
         r.add(router, .delete, "\(p)/registered-models/delete-tag", schema: [("name", [.string, .required]), ("key", [.string, .required])]) { f in
@@ -137,12 +143,11 @@ struct RegistryController {
             schema: [("name", [.string, .required]), ("alias", [.string, .required]), ("version", [.string, .required])]
         ) { f in
             let name = try f.require("name")
-            _ = try model(name)
             let alias = try f.require("alias")
-            if alias.utf8.count > 255 {
-                throw APIError.invalid("Alias '\(alias.prefix(20))…' exceeds the maximum length of 255 characters")
-            }
-            try store.setAlias(model: name, alias: alias, version: try versionNumber(f))
+            try RegistryRules.checkAlias(alias)
+            let n = try versionNumber(f)
+            _ = try versionJSON(name, n)  // the reference looks the version up, not the model
+            try store.setAlias(model: name, alias: alias, version: n)
             return .object([])
         }
         r.add(router, .get, "\(p)/registered-models/alias", schema: [("name", [.string, .required]), ("alias", [.string, .required])]) { f in
@@ -150,20 +155,24 @@ struct RegistryController {
             let alias = try f.require("alias")
             _ = try model(name)
             guard let v = try store.aliases(model: name).first(where: { $0.0 == alias })?.1 else {
-                throw APIError.notFound("Registered model alias \(alias) not found.")
+                throw APIError.invalid("Registered model alias \(alias) not found.")
             }
             return .object([("model_version", try versionJSON(name, v))])
         }
         r.add(router, .delete, "\(p)/registered-models/alias", schema: [("name", [.string, .required]), ("alias", [.string, .required])]) { f in
             let name = try f.require("name")
             _ = try model(name)
-            try store.deleteAlias(model: name, alias: try f.require("alias"))
+            let alias = try f.require("alias")
+            // Deleting an alias that is not set is a no-op for the reference.
+            if try store.aliases(model: name).contains(where: { $0.0 == alias }) { try store.deleteAlias(model: name, alias: alias) }
             return .object([])
         }
         let latestVersions: @Sendable (Fields) throws -> JSON = { f in
             let name = try f.require("name")
             _ = try model(name)
-            return MLflowJSON.object([("model_versions", MLflowJSON.list(try latest(name, stages: f.strings("stages"))))])
+            let stages = f.strings("stages")
+            for s in stages where RegistryRules.stage(s) == nil { throw APIError.invalid(RegistryRules.badStage(s)) }
+            return MLflowJSON.object([("model_versions", MLflowJSON.list(try latest(name, stages: stages)))])
         }
         r.add(
             router, .post, "\(p)/registered-models/get-latest-versions", schema: [("name", [.string, .required]), ("stages", [.array, .stringItems])],
@@ -211,16 +220,25 @@ struct RegistryController {
         let searchVersions: @Sendable (Fields) throws -> JSON = { f in
             let max = Int(try f.int64("max_results") ?? 10_000)
             let offset = try PageToken.decode(f.string("page_token"))
-            let clauses = try SimpleFilter.parse(f.string("filter") ?? "")
+            let clauses = try RegistryRules.filter(
+                f.string("filter") ?? "", attributes: ["source_path", "name", "version_number", "run_id"], numeric: ["version_number"])
+            // The reference's default: most recently updated first, then name, then newest version.
+            let specs = f.strings("order_by").isEmpty ? ["last_updated_timestamp DESC", "name ASC", "version_number DESC"] : f.strings("order_by")
+            let orders = try specs.map { spec in
+                let valid = ["creation_timestamp", "name", "version_number", "last_updated_timestamp"]
+                return try RegistryRules.order(spec, valid: valid) {
+                    "Invalid attribute key '\($0)' specified. Valid keys are '{\(valid.map { "'\($0)'" }.joined(separator: ", "))}'"
+                }
+            }
             var out: [ModelVersion] = []
             for m in try store.listModels() {
                 for v in try store.versions(model: m.name) {
                     let ok = clauses.allSatisfy { c in
-                        switch c.key {
+                        switch RegistryRules.attribute(c) {
                         case "name": return SimpleFilter.matches(c, v.model)
                         case "run_id": return SimpleFilter.matches(c, v.runID)
-                        case "source_path", "source": return SimpleFilter.matches(c, v.source)
-                        case "version_number", "version": return SimpleFilter.matches(c, String(v.version))
+                        case "source_path": return SimpleFilter.matches(c, v.source)
+                        case "version_number": return SimpleFilter.matches(c, String(v.version))
                         case "tags": return SimpleFilter.matches(c, v.tags.first { $0.key == c.tag }?.value)
                         default: return false
                         }
@@ -228,12 +246,14 @@ struct RegistryController {
                     if ok { out.append(v) }
                 }
             }
+            // Name ascending, then version descending, break ties (as in the reference).
             out.sort { ($0.model, -$0.version) < ($1.model, -$1.version) }
-            for spec in f.strings("order_by").reversed() {
-                let desc = spec.uppercased().hasSuffix(" DESC")
-                if spec.hasPrefix("version_number") { out.sort { desc ? $0.version > $1.version : $0.version < $1.version } }
-                if spec.hasPrefix("creation_timestamp") {
-                    out.sort { desc ? $0.creationTime > $1.creationTime : $0.creationTime < $1.creationTime }
+            for (key, desc) in orders.reversed() {
+                switch key {
+                case "name": out.sort { desc ? $0.model > $1.model : $0.model < $1.model }
+                case "version_number": out.sort { desc ? $0.version > $1.version : $0.version < $1.version }
+                case "creation_timestamp": out.sort { desc ? $0.creationTime > $1.creationTime : $0.creationTime < $1.creationTime }
+                default: out.sort { desc ? $0.lastUpdateTime > $1.lastUpdateTime : $0.lastUpdateTime < $1.lastUpdateTime }
                 }
             }
             let page = Array(out.dropFirst(offset).prefix(max))
@@ -260,8 +280,10 @@ struct RegistryController {
         ) { f in
             let name = try f.require("name")
             let n = try versionNumber(f)
+            let key = try f.require("key")
+            try RegistryRules.checkTag(key: key, value: f.string("value") ?? "")
             _ = try versionJSON(name, n)
-            try store.setRegistryTag(model: name, version: n, key: try f.require("key"), value: f.string("value") ?? "")
+            try store.setRegistryTag(model: name, version: n, key: key, value: f.string("value") ?? "")
             return .object([])
         }
         r.add(
@@ -287,9 +309,11 @@ struct RegistryController {
                 model: name, version: n, stage: try f.require("stage"), archiveExisting: f.bool("archive_existing_versions") ?? false)
             return .object([("model_version", try versionJSON(name, n))])
         }
-        r.add(router, .get, "\(p)/model-versions/get-download-uri", schema: [("name", [.string, .required]), ("version", [.string, .required])]) { f in
-            let name = try f.require("name")
-            let n = try versionNumber(f)
+        // This endpoint checks its fields itself in the reference, in shorter words.
+        r.add(router, .get, "\(p)/model-versions/get-download-uri", schema: []) { f in
+            guard let name = f.string("name"), !name.isEmpty else { throw APIError.invalid("Missing value for required parameter 'name'.") }
+            let text = f.string("version") ?? ""
+            guard let n = Int(text) else { throw APIError.invalid("Parameter 'version' must be an integer, got '\(text)'.") }
             _ = try versionJSON(name, n)
             let v = try store.version(model: name, ref: String(n))
             if let mid = try store.modelIDOfVersion(model: name, version: n) {
@@ -308,5 +332,75 @@ struct RegistryController {
             }
             return .object([("artifact_uri", .string(v.source))])
         }
+    }
+}
+
+/// The reference registry's input rules and their wording: alias names, stages, tag limits and
+/// the filter and order-by keys of its two searches. Checked before any lookup, as it does.
+enum RegistryRules {
+    static let stages = ["none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"]
+
+    /// The canonical stage name, or nil when `s` is not a stage.
+    static func stage(_ s: String) -> String? { stages[s.lowercased()] }
+
+    static func badStage(_ s: String) -> String {
+        "Invalid Model Version stage: \(s). Value must be one of None, Staging, Production, Archived."
+    }
+
+    /// Alias names: at most 255 characters; `latest` (tracker maintains it) and `vN` are reserved.
+    static func checkAlias(_ alias: String) throws {
+        if alias.count > 255 { throw APIError.invalid("'Registered model alias name' exceeds the maximum length of 255 characters") }
+        if alias.lowercased() == "latest" { throw APIError.invalid("'latest' alias name (case insensitive) is reserved.") }
+        if alias.wholeMatch(of: /[vV]\d+/) != nil { throw APIError.invalid("Version alias name '\(alias)' is reserved.") }
+    }
+
+    /// Registry tags: keys up to 250 characters, values up to 100000.
+    static func checkTag(key: String, value: String) throws {
+        if key.count > 250 { throw APIError.invalid("'key' exceeds the maximum length of 250 characters") }
+        if value.count > 100_000 { throw APIError.invalid("'value' exceeds the maximum length of 100000 characters") }
+    }
+
+    /// Parses a registry search filter and refuses what the reference refuses: attribute keys
+    /// outside `attributes` (listed as the reference lists them), and bare values of string keys.
+    static func filter(_ text: String, attributes: [String], numeric: Set<String> = []) throws -> [SimpleClause] {
+        let clauses = try SimpleFilter.parse(text)
+        for c in clauses where c.key != "tags" {
+            if let dot = c.key.firstIndex(of: "."), c.key[..<dot] != "attribute" {
+                throw APIError.invalid("Invalid entity type '\(c.key[..<dot])'. Valid entity types are ('attribute', 'tag', 'tags')")
+            }
+            guard attributes.contains(attribute(c)) else {
+                let valid = attributes.map { "'\($0)'" }.joined(separator: ", ")
+                throw APIError.invalid("Invalid attribute key '\(attribute(c))' specified. Valid keys are '{\(valid)}'")
+            }
+        }
+        for c in clauses where !c.quoted && !numeric.contains(attribute(c)) && !c.op.hasPrefix("IS") {
+            throw APIError.invalid(
+                "Parameter value is either not quoted or unidentified quote types used for string value \(c.values.first ?? ""). "
+                    + "Use either single or double quotes.")
+        }
+        return clauses
+    }
+
+    /// A registered-model tag clause as the reference evaluates it: a model without the tag never
+    /// matches, except for the prompt marker, whose absence reads as "not a prompt".
+    static func matchesModelTag(_ c: SimpleClause, _ value: String?) -> Bool {
+        if value == nil && c.tag == "mlflow.prompt.is_prompt" {
+            return (c.op == "=" && c.values.first == "false") || (c.op == "!=" && c.values.first == "true")
+        }
+        if value == nil && c.op == "!=" { return false }
+        return SimpleFilter.matches(c, value)
+    }
+
+    /// The attribute a clause names, without an `attribute.` prefix.
+    static func attribute(_ c: SimpleClause) -> String {
+        c.key.hasPrefix("attribute.") ? String(c.key.dropFirst("attribute.".count)) : c.key
+    }
+
+    /// One `order_by` entry: its key and direction, or the reference's refusal.
+    static func order(_ spec: String, valid: [String], message: (String) -> String) throws -> (key: String, descending: Bool) {
+        let parts = spec.split(separator: " ", omittingEmptySubsequences: true)
+        let key = parts.first.map(String.init) ?? ""
+        guard valid.contains(key) else { throw APIError.invalid(message(key)) }
+        return (key, parts.count > 1 && parts[1].uppercased() == "DESC")
     }
 }

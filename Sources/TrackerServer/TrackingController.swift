@@ -145,7 +145,12 @@ struct TrackingController {
             return .object([])
         }
         r.add(router, .post, "\(p)/experiments/update", schema: [("experiment_id", [.required, .string]), ("new_name", [.string, .required])]) { f in
-            try store.updateExperiment(id: try experimentID(f), newName: f.string("new_name"))
+            do {
+                try store.updateExperiment(id: try experimentID(f), newName: f.string("new_name"))
+            } catch let e as TrackerError where e.kind == .alreadyExists {
+                // The reference answers a rename onto a taken name with its SQL error, coded BAD_REQUEST.
+                throw APIError(status: .badRequest, code: "BAD_REQUEST", message: MLflowWords.message(e))
+            }
             return .object([])
         }
         r.add(
@@ -303,7 +308,7 @@ struct TrackingController {
                 offset: offset)
             let page = Array(runs.prefix(max))
             return MLflowJSON.object([
-                ("runs", MLflowJSON.list(try page.map { MLflowJSON.run($0, outputs: try store.runOutputs(runID: $0.info.runID)) })),
+                ("runs", MLflowJSON.list(try page.map { MLflowJSON.run($0, outputs: try store.runOutputs(runID: $0.info.runID), inSearch: true) })),
                 ("next_page_token", runs.count > max ? .string(PageToken.encode(offset + max)) : nil),
             ])
         }

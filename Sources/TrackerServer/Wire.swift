@@ -19,21 +19,20 @@ struct APIError: Error, HTTPResponseError {
         jsonResponse(.object([("error_code", .string(code)), ("message", .string(message))]), status: status)
     }
 
-    /// Maps any error the services throw. Validation is never a 5xx (the client would retry).
+    /// Maps any error the services throw — the one place that picks the HTTP status, MLflow's
+    /// error code and the reference's wording, from the error's kind and subject (never its text).
+    /// Validation is never a 5xx (the client would retry); a locked database is a 503 (it should).
     static func from(_ error: Error) -> APIError {
         if let e = error as? APIError { return e }
         if let e = error as? TrackerError {
+            let message = MLflowWords.message(e)
             switch e.kind {
-            case .invalidInput, .conflict: return .invalid(MLflowWords.invalid(e.message))
-            case .notFound: return .notFound(MLflowWords.notFound(e.message))
-            case .alreadyExists:
-                return APIError(status: .badRequest, code: "RESOURCE_ALREADY_EXISTS", message: MLflowWords.alreadyExists(e.message))
-            case .gateFailed: return APIError(status: .conflict, code: "GATE_FAILED", message: e.message)
-            case .storage:
-                if e.message.contains("stayed locked") {
-                    return APIError(status: .serviceUnavailable, code: "TEMPORARILY_UNAVAILABLE", message: e.message)
-                }
-                return APIError(status: .internalServerError, code: "INTERNAL_ERROR", message: e.message)
+            case .invalidInput, .conflict: return .invalid(message)
+            case .notFound: return .notFound(message)
+            case .alreadyExists: return APIError(status: .badRequest, code: "RESOURCE_ALREADY_EXISTS", message: message)
+            case .gateFailed: return APIError(status: .conflict, code: "GATE_FAILED", message: message)
+            case .busy: return APIError(status: .serviceUnavailable, code: "TEMPORARILY_UNAVAILABLE", message: message)
+            case .storage: return APIError(status: .internalServerError, code: "INTERNAL_ERROR", message: message)
             }
         }
         if error is NIOTooManyBytesError {
@@ -281,37 +280,22 @@ enum PythonJSON {
     }
 }
 
-/// The reference server's words for errors the store words for the CLI.
+/// The reference server's words for errors the store words for the CLI, chosen by what the
+/// error is about; errors without a subject keep the store's message.
 enum MLflowWords {
-    static func invalid(_ message: String) -> String {
-        if let m = message.firstMatch(of: /^run (\S+) must be in the 'active' state to log to it; it is (\w+)/) {
-            return "The run \(m.1) must be in the 'active' state. Current state is \(m.2)."
+    static func message(_ e: TrackerError) -> String {
+        switch e.subject {
+        case .experiment(let id): return "No Experiment with id=\(id) exists"
+        case .experimentName(let name): return "Experiment(name=\(name)) already exists."
+        case .run(let id): return "Run with id=\(id) not found"
+        case .runTag(let key, let run): return "No tag with name: \(key) in run with id \(run)"
+        case .model(let name): return "Registered Model with name=\(name) not found"
+        case .version(let model, let version): return "Model Version (name=\(model), version=\(version)) not found"
+        case .runNotActive(let run, let state): return "The run \(run) must be in the 'active' state. Current state is \(state)."
+        case .tooLong(let field, let limit): return "'\(field)' exceeds the maximum length of \(limit) characters"
+        case .missing(let field): return "Missing value for required parameter '\(field)'."
+        case nil: return e.message
         }
-        if let m = message.firstMatch(of: /^experiment name is \d+ bytes; the limit is (\d+)/) {
-            return "'name' exceeds the maximum length of \(m.1) characters"
-        }
-        if message.hasPrefix("experiment name is empty") { return "Missing value for required parameter 'new_name'." }
-        if let m = message.firstMatch(of: /^(metric|param|tag) key '.*' is \d+ bytes; the limit is (\d+)/) {
-            let what = ["metric": "Metric name", "param": "Param key"][String(m.1)] ?? "key"
-            return "'\(what)' exceeds the maximum length of \(m.2) characters"
-        }
-        return message
-    }
-
-    static func alreadyExists(_ message: String) -> String {
-        if let m = message.firstMatch(of: /^experiment '(.*)' already exists/) { return "Experiment(name=\(m.1)) already exists." }
-        return message
-    }
-
-    static func notFound(_ message: String) -> String {
-        if let m = message.firstMatch(of: /^experiment (\d+) not found/) { return "No Experiment with id=\(m.1) exists" }
-        if let m = message.firstMatch(of: /^run (\S+) not found/) { return "Run with id=\(m.1) not found" }
-        if let m = message.firstMatch(of: /^no tag '(.*)' on run (\S+)$/) { return "No tag with name: \(m.1) in run with id \(m.2)" }
-        if let m = message.firstMatch(of: /^model '(.*)' not found;/) { return "Registered Model with name=\(m.1) not found" }
-        if let m = message.firstMatch(of: /^model '(.*)' has no version (\d+);/) {
-            return "Model Version (name=\(m.1), version=\(m.2)) not found"
-        }
-        return message
     }
 }
 

@@ -86,7 +86,7 @@ public final class Store: Sendable {
             return TrackerError(.storage, "the disk holding \(path) is full; nothing from this batch was written. Free space and retry")
         }
         if e.isBusy {
-            return TrackerError(.storage, "database \(path) stayed locked by another writer for 15 s; retry, or check for a stuck process")
+            return TrackerError(.busy, "database \(path) stayed locked by another writer for 15 s; retry, or check for a stuck process")
         }
         if e.isIOError {
             return TrackerError(

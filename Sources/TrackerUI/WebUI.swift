@@ -160,6 +160,7 @@ public struct WebUI: Sendable {
             case .notFound: return (.notFound, e.message)
             case .invalidInput, .conflict, .alreadyExists, .gateFailed: return (.badRequest, e.message)
             case .storage: return (.internalServerError, e.message)
+            case .busy: return (.serviceUnavailable, e.message)
             }
         }
         if error is NIOTooManyBytesError { return (.contentTooLarge, "the form is larger than 1 MB") }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import SQLiteKit
 import Testing
 import TrackerCore
 import TrackerStore
@@ -141,6 +142,112 @@ import TrackerStore
             try await client.execute(uri: "/api/2.0/mlflow/logged-models/\(mid)/artifacts/files?artifact_file_path=sub/x.txt", method: .get) {
                 #expect(String(buffer: $0.body) == "hello")
             }
+        }
+    }
+
+    /// Sends `body` to `path` with `method` and returns (status, error_code, message).
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, _ body: String? = nil) async throws -> (
+        HTTPResponse.Status, String?, String?
+    ) {
+        try await client.execute(uri: "/api/2.0/mlflow/" + path, method: method, body: body.map(self.body)) { r in
+            let j = r.body.readableBytes == 0 ? JSON.null : json(r)
+            return (r.status, j["error_code"]?.stringValue, j["message"]?.stringValue)
+        }
+    }
+
+    @Test func registryAliasesStagesTagsAndSearchFollowTheReference() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            _ = try await call(client, .post, "registered-models/create", #"{"name":"m"}"#)
+            _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/m"}"#)
+            // 'latest' is tracker's own alias; the reference reserves it too.
+            var r = try await call(client, .post, "registered-models/alias", #"{"name":"m","alias":"Latest","version":"1"}"#)
+            #expect(r.0 == .badRequest && r.2 == "'latest' alias name (case insensitive) is reserved.")
+            r = try await call(client, .post, "registered-models/alias", #"{"name":"m","alias":"v3","version":"1"}"#)
+            #expect(r.2 == "Version alias name 'v3' is reserved.")
+            r = try await call(client, .post, "registered-models/alias", #"{"name":"nope","alias":"a","version":"1"}"#)
+            #expect(r.0 == .notFound && r.2 == "Model Version (name=nope, version=1) not found")
+            r = try await call(client, .get, "registered-models/alias?name=m&alias=nope")
+            #expect(r.0 == .badRequest && r.1 == "INVALID_PARAMETER_VALUE" && r.2 == "Registered model alias nope not found.")
+            r = try await call(client, .delete, "registered-models/alias", #"{"name":"m","alias":"never"}"#)
+            #expect(r.0 == .ok)
+            r = try await call(client, .post, "registered-models/get-latest-versions", #"{"name":"m","stages":["bogus"]}"#)
+            #expect(r.0 == .badRequest && r.2?.hasPrefix("Invalid Model Version stage: bogus.") == true)
+            let longKey = String(repeating: "k", count: 251)
+            r = try await call(client, .post, "registered-models/set-tag", #"{"name":"m","key":"\#(longKey)","value":"v"}"#)
+            #expect(r.0 == .badRequest && r.2 == "'key' exceeds the maximum length of 250 characters")
+            r = try await call(client, .post, "model-versions/set-tag", #"{"name":"m","version":"1","key":"\#(longKey)","value":"v"}"#)
+            #expect(r.0 == .badRequest && r.2 == "'key' exceeds the maximum length of 250 characters")
+            r = try await call(client, .get, "registered-models/search?filter=bogus+%3D+1")
+            #expect(r.0 == .badRequest && r.2 == "Invalid attribute key 'bogus' specified. Valid keys are '{'name'}'")
+            r = try await call(client, .get, "model-versions/search?filter=name+%3D+m")
+            #expect(r.0 == .badRequest && r.2?.hasPrefix("Parameter value is either not quoted") == true)
+            r = try await call(client, .get, "model-versions/search?filter=version_number+%3D+1")
+            #expect(r.0 == .ok)
+            r = try await call(client, .get, "model-versions/get?name=m&version=abc")
+            #expect(r.0 == .badRequest && r.2 == "Parameter 'version' must be an integer, got 'abc'.")
+            r = try await call(client, .get, "model-versions/get-download-uri?name=m")
+            #expect(r.0 == .badRequest && r.2 == "Parameter 'version' must be an integer, got ''.")
+            r = try await call(client, .get, "model-versions/get-download-uri?version=1")
+            #expect(r.2 == "Missing value for required parameter 'name'.")
+            // A model without the tag does not match != (the prompt marker aside).
+            let unequal = try await client.execute(uri: "/api/2.0/mlflow/registered-models/search?filter=tags.k+%21%3D+%27v%27", method: .get) {
+                json($0)["registered_models"]
+            }
+            #expect(unequal == nil || unequal == .array([]))
+            r = try await call(client, .get, "registered-models/search?order_by=bogus")
+            #expect(r.0 == .badRequest && r.1 == "INVALID_PARAMETER_VALUE")
+        }
+    }
+
+    @Test func renamingAnExperimentOntoATakenNameIsABadRequest() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            _ = try await call(client, .post, "experiments/create", #"{"name":"a"}"#)
+            _ = try await call(client, .post, "experiments/create", #"{"name":"b"}"#)
+            let r = try await call(client, .post, "experiments/update", #"{"experiment_id":"2","new_name":"a"}"#)
+            #expect(r.0 == .badRequest && r.1 == "BAD_REQUEST")
+        }
+    }
+
+    /// HTTP status, MLflow code and wording come from the error's kind and subject, not its text.
+    @Test func errorsMapByKindAndSubjectNotByText() {
+        let locked = Store.describe(SQLiteError(extendedCode: 5, message: "database is locked"), path: "t.db")
+        #expect((locked as? TrackerError)?.kind == .busy)
+        let busy = APIError.from(locked)
+        #expect(busy.status == .serviceUnavailable && busy.code == "TEMPORARILY_UNAVAILABLE")
+        // A message that merely mentions a lock is not a busy database.
+        let other = APIError.from(TrackerError(.storage, "the file stayed locked"))
+        #expect(other.status == .internalServerError && other.code == "INTERNAL_ERROR")
+        let run = APIError.from(TrackerError.notFound("run abc not found; list runs with 'tracker run list'", subject: .run("abc")))
+        #expect(run.status == .notFound && run.message == "Run with id=abc not found")
+        let version = APIError.from(TrackerError.notFound("no such version", subject: .version(model: "m", version: 3)))
+        #expect(version.message == "Model Version (name=m, version=3) not found")
+        let plain = APIError.from(TrackerError.invalid("run abc not found"))
+        #expect(plain.code == "INVALID_PARAMETER_VALUE" && plain.message == "run abc not found")
+        let limit = APIError.from(TrackerError.invalid("long", subject: .tooLong(field: "Param key", limit: 250)))
+        #expect(limit.message == "'Param key' exceeds the maximum length of 250 characters")
+    }
+
+    /// Model-version search without order_by: most recently updated first (the reference's
+    /// default), then name, then newest version; run search results carry `outputs`.
+    @Test func searchOrderAndShapeFollowTheReference() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            _ = try await call(client, .post, "registered-models/create", #"{"name":"m"}"#)
+            _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/1"}"#)
+            _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/2"}"#)
+            try await Task.sleep(for: .milliseconds(5))
+            _ = try await call(client, .patch, "model-versions/update", #"{"name":"m","version":"1","description":"touched"}"#)
+            let versions = try await client.execute(uri: "/api/2.0/mlflow/model-versions/search?filter=name+%3D+%27m%27", method: .get) {
+                json($0)["model_versions"]?.arrayValue?.compactMap { $0["version"]?.stringValue }
+            }
+            #expect(versions == ["1", "2"])
+            _ = try await call(client, .post, "runs/create", #"{"experiment_id":"0"}"#)
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/search", method: .post, body: body(#"{"experiment_ids":["0"]}"#)) {
+                json($0)["runs"]?.arrayValue?.first
+            }
+            #expect(run?["outputs"] == .object([]) && run?["inputs"] == .object([]))
         }
     }
 }

@@ -129,12 +129,21 @@ def runs():
                   {"experiment_id": "str", "start_time": "int", "run_name": "str"},
                   unknown={"experiment_id": "99999"}, save={"run": "run.info.run_id"})
     c += [
-        Case(g, "POST", f"{API}/runs/create", {**good, "run_name": "r2"}, save={"run2": "run.info.run_id"}, label="second"),
-        Case(g, "POST", f"{API}/runs/create", {**good, "run_name": "r3"}, save={"run3": "run.info.run_id"}, label="third"),
-        Case(g, "POST", f"{API}/runs/create", {"experiment_id": "{exp}", "start_time": 1700000000001},
+        # Distinct start times: both servers break start-time ties by run id, and the ids are random.
+        Case(g, "POST", f"{API}/runs/create", {**good, "run_name": "r2", "start_time": 1700000000002},
+             save={"run2": "run.info.run_id"}, label="second"),
+        Case(g, "POST", f"{API}/runs/create", {**good, "run_name": "r3", "start_time": 1700000000003},
+             save={"run3": "run.info.run_id"}, label="third"),
+        Case(g, "POST", f"{API}/runs/create", {"experiment_id": "{exp}", "start_time": 1700000000004},
              save={"run4": "run.info.run_id"}, label="generated name",
              norm=lambda b: drop_generated_name(b)),
-        Case(g, "POST", f"{API}/runs/create", {**good, "tags": "x"}, label="tags not a list"),
+        # Refused by tracker by design (the reference creates the run): sent to another experiment
+        # so the searches of {exp} compare the same runs.
+        Case(g, "POST", f"{API}/runs/create", {**good, "experiment_id": "{exp2}", "tags": "x"}, label="tags not a list"),
+        # A run of that other experiment for the other by-design refusals (the reference keeps
+        # what it accepts, which would otherwise show up in every later read of {run}).
+        Case(g, "POST", f"{API}/runs/create", {**good, "experiment_id": "{exp2}", "run_name": "scratch"},
+             save={"scratch": "run.info.run_id"}, label="scratch run"),
         Case(g, "POST", f"{API}/runs/create", {**good, "experiment_id": "{exp3}", "run_name": "in-restored"},
              label="restored experiment"),
     ]
@@ -168,7 +177,8 @@ def runs():
     c += endpoint(g, "POST", f"{API}/runs/set-tag", st, {"run_id": "str", "key": "str", "value": "str"},
                   required=["run_id", "key"], unknown={"run_id": FAKE_RUN})
     c += [
-        Case(g, "POST", f"{API}/runs/set-tag", {**st, "key": "big", "value": "v" * 8001}, label="value over 8000"),
+        Case(g, "POST", f"{API}/runs/set-tag", {**st, "run_id": "{scratch}", "key": "big", "value": "v" * 8001},
+             label="value over 8000"),
         Case(g, "POST", f"{API}/runs/set-tag", {**st, "key": "mlflow.runName", "value": "renamed"}, label="rename by tag"),
         Case(g, "POST", f"{API}/runs/set-tag", {**st, "key": "gone"}, label="tag to delete"),
     ]
@@ -205,7 +215,7 @@ def runs():
              label="changing a param"),
         Case(g, "POST", f"{API}/runs/log-batch", {"run_id": "{run2}", "metrics": [{**metric, "key": LONG_KEY}]},
              label="metric key over 250"),
-        Case(g, "POST", f"{API}/runs/log-batch", {"run_id": "{run2}", "metrics": [{**metric, "value": "x"}]},
+        Case(g, "POST", f"{API}/runs/log-batch", {"run_id": "{scratch}", "metrics": [{**metric, "value": "x"}]},
              label="metric value not a number"),
         Case(g, "POST", f"{API}/runs/log-batch",
              {"run_id": "{run2}", "metrics": [{**metric, "step": i, "value": i / 10} for i in range(5)]},
@@ -216,7 +226,7 @@ def runs():
                   {"run_id": "str", "end_time": "int", "status": "str", "run_name": "str"}, required=["run_id"],
                   unknown={"run_id": FAKE_RUN}, good_last=True)
     c += [
-        Case(g, "POST", f"{API}/runs/update", {**up, "status": "DONE"}, label="bad status"),
+        Case(g, "POST", f"{API}/runs/update", {**up, "run_id": "{scratch}", "status": "DONE"}, label="bad status"),
         Case(g, "POST", f"{API}/runs/update", {"run_id": "{run3}", "run_name": "renamed3"}, label="rename only"),
         Case(g, "POST", f"{API}/runs/update", {"run_id": "{run3}", "status": 4}, label="status by number"),
     ]
@@ -229,6 +239,8 @@ def runs():
     c += endpoint(g, "POST", f"{API}/runs/restore", {"run_id": "{run4}"}, {"run_id": "str"}, required=["run_id"],
                   unknown={"run_id": FAKE_RUN}, good_last=True)
     c.append(Case(g, "GET", f"{API}/runs/get", query={"run_id": "{run2}"}, label="after log-batch"))
+    # Name the run whose name each server invented, so that ordering by run name is the same.
+    c.append(Case(g, "POST", f"{API}/runs/update", {"run_id": "{run4}", "run_name": "r4"}, label="name the generated-name run"))
     return c
 
 
@@ -443,7 +455,10 @@ def model_versions():
         Case(g, "POST", mv + "/create", {"name": "rm2", "source": "s3://bucket/other"}, label="no run at all"),
         Case(g, "POST", mv + "/create", {"name": "rm2", "source": "models:/{fmodel}", "model_id": "{fmodel}"},
              label="logged model with a foreign run"),
-        Case(g, "POST", mv + "/create", {"name": "rm1", "source": "/etc/passwd", "run_id": "{run}"},
+        # Accepted by tracker by design (the reference refuses): on a model of its own, so that the
+        # searches of rm1 compare the same versions.
+        Case(g, "POST", rm + "/create", {"name": "local-src"}, label="model for a local source"),
+        Case(g, "POST", mv + "/create", {"name": "local-src", "source": "/etc/passwd", "run_id": "{run}"},
              label="local source with a run"),
     ]
     c += endpoint(g, "GET", mv + "/get", {"name": "rm1", "version": "1"}, {}, required=["name", "version"],

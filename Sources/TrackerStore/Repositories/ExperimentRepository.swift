@@ -49,7 +49,7 @@ extension ExperimentRepository {
                 "INSERT INTO experiments (name, description, artifact_location, creation_time, last_update_time) VALUES (?, ?, '', ?, ?)",
                 [.text(name), .text(description), .integer(now), .integer(now)])
         } catch let e as SQLiteError where e.isUniqueViolation {
-            throw TrackerError(.alreadyExists, "experiment '\(name)' already exists")
+            throw TrackerError(.alreadyExists, "experiment '\(name)' already exists", subject: .experimentName(name))
         }
         let id = c.lastInsertRowID
         try c.run(
@@ -120,7 +120,7 @@ extension ExperimentRepository {
     {
         try db.write { c in
             guard try ExperimentRepository.findExperiment(c, id: id) != nil else {
-                throw TrackerError.notFound("experiment \(id) not found; list experiments with 'tracker experiment list'")
+                throw TrackerError.notFound("experiment \(id) not found; list experiments with 'tracker experiment list'", subject: .experiment(String(id)))
             }
             let now = TimeParser.nowMillis()
             if let newName {
@@ -129,7 +129,7 @@ extension ExperimentRepository {
                     try c.run(
                         "UPDATE experiments SET name = ?, last_update_time = ? WHERE id = ?", [.text(newName), .integer(now), .integer(id)])
                 } catch let e as SQLiteError where e.isUniqueViolation {
-                    throw TrackerError(.alreadyExists, "experiment '\(newName)' already exists")
+                    throw TrackerError(.alreadyExists, "experiment '\(newName)' already exists", subject: .experimentName(newName))
                 }
             }
             if let lifecycle {

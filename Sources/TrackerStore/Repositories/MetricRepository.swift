@@ -136,7 +136,9 @@ extension MetricRepository {
         try db.write { c in
             let (key, stage) = try RunRepository.runKey(c, runID)
             if stage != "active" {
-                throw TrackerError(.conflict, "run \(runID) must be in the 'active' state to log to it; it is \(stage)")
+                throw TrackerError(
+                    .conflict, "run \(runID) must be in the 'active' state to log to it; it is \(stage)",
+                    subject: .runNotActive(run: runID, state: stage))
             }
             try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
         }

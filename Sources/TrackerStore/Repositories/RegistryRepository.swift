@@ -50,8 +50,8 @@ extension RegistryRepository {
     static func modelNotFound(_ c: Connection, _ name: String) throws -> TrackerError {
         let names = try c.query("SELECT name FROM registered_models ORDER BY name") { $0.string(0) }
         return TrackerError.notFound(
-            "model '\(name)' not found; \(names.isEmpty ? "no models are registered yet (tracker model register NAME --run RUN_ID)" : "models: " + names.joined(separator: ", "))"
-        )
+            "model '\(name)' not found; \(names.isEmpty ? "no models are registered yet (tracker model register NAME --run RUN_ID)" : "models: " + names.joined(separator: ", "))",
+            subject: .model(name))
     }
 
     static func modelRow(_ c: Connection, _ name: String) throws -> RegisteredModel {
@@ -110,7 +110,8 @@ extension RegistryRepository {
                 String($0.int(0))
             }
             throw TrackerError.notFound(
-                "model '\(model)' has no version \(version); versions: \(versions.isEmpty ? "none" : versions.joined(separator: ", "))")
+                "model '\(model)' has no version \(version); versions: \(versions.isEmpty ? "none" : versions.joined(separator: ", "))",
+                subject: .version(model: model, version: version))
         }
         return try fillVersion(c, v)
     }

@@ -28,7 +28,7 @@ extension RunRepository {
     }
 
     static func notFoundRun(_ id: String) -> TrackerError {
-        TrackerError.notFound("run \(id) not found; list runs with 'tracker run list'")
+        TrackerError.notFound("run \(id) not found; list runs with 'tracker run list'", subject: .run(id))
     }
 
     /// The internal key and lifecycle of a run.
@@ -45,7 +45,8 @@ extension RunRepository {
         runID: String = RunRepository.newRunID()
     ) throws -> RunInfo {
         guard let exp = try ExperimentRepository.findExperiment(c, id: experimentID) else {
-            throw TrackerError.notFound("experiment \(experimentID) not found; list experiments with 'tracker experiment list'")
+            throw TrackerError.notFound(
+                "experiment \(experimentID) not found; list experiments with 'tracker experiment list'", subject: .experiment(String(experimentID)))
         }
         if exp.lifecycleStage != "active" {
             throw TrackerError(.conflict, "experiment '\(exp.name)' is deleted; restore it or use another")
@@ -115,7 +116,7 @@ extension RunRepository {
         try db.write { c in
             let (k, _) = try RunRepository.runKey(c, runID)
             guard try c.run("DELETE FROM run_tags WHERE run_id = ? AND key = ?", [.integer(k), .text(key)]) > 0 else {
-                throw TrackerError.notFound("no tag '\(key)' on run \(runID)")
+                throw TrackerError.notFound("no tag '\(key)' on run \(runID)", subject: .runTag(key: key, run: runID))
             }
         }
     }
