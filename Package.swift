@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // NIOCore (ByteBuffer) in the server, the UI and their tests; already in the graph through
+        // Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         // SHA-256 for artifacts and migration checksums (~7x the hand-written one; already in
         // the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -22,7 +25,8 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // Connection, statements, values, transactions, errors, migrator. Knows nothing of ML.
+        // Connection, statements, values, transactions, errors. Knows nothing of ML (the migrator
+        // that applies migrations/*.sql lives in TrackerStore).
         .target(name: "SQLiteKit", dependencies: ["CSQLite"]),
         // Turns migrations/*.sql into Swift source at build time, so the binary carries them.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
@@ -31,12 +35,18 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrationsTool"]
         ),
-        // Pure logic: JSON, event formats, filter language, gates, statistics. No storage.
+        // Values and pure logic shared by every layer: JSON, SHA-256 (swift-crypto), event and
+        // live-event formats, the two filter languages, gate expressions, statistics, the gap and
+        // report value types, ledger records, report formatting, time. No storage.
         .target(name: "TrackerCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The schema's Swift face: one repository per aggregate, plus the services over them.
+        // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly and
+        // alerts, delivery figures, promotion gates. Pure functions over values the store loads.
+        .target(name: "TrackerAnalysis", dependencies: ["TrackerCore"]),
+        // The schema's Swift face: the SQL that loads and writes values, and the services
+        // (gap, weekly report, promote) that load inputs and hand them to TrackerAnalysis.
         .target(
             name: "TrackerStore",
-            dependencies: ["SQLiteKit", "TrackerCore"],
+            dependencies: ["SQLiteKit", "TrackerCore", "TrackerAnalysis"],
             plugins: ["EmbedMigrations"]
         ),
         // Report renderers: Markdown, HTML with inline SVG, JSON. No storage, no clock.
@@ -47,34 +57,64 @@ let package = Package(
             dependencies: [
                 "TrackerStore", "TrackerCore", "TrackerReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
-        // `tracker serve`: MLflow REST subset + native API on Hummingbird. Calls the store's
-        // services; no SQL here.
+        // `tracker serve`: MLflow REST subset + native API on Hummingbird, and the UI's routes.
+        // Calls the store (repositories and services); no SQL here.
         .target(
             name: "TrackerServer",
             dependencies: [
                 "TrackerStore", "TrackerCore", "TrackerReport", "TrackerUI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        // The command line: parses, calls the store, renders. Starts the server for `serve`.
         .executableTarget(
             name: "tracker",
             dependencies: [
                 "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmarks (scripts/bench): built on demand, never run by the tests.
         .executableTarget(name: "bench-insert", dependencies: ["SQLiteKit"], path: "scripts/bench/insert"),
         .executableTarget(name: "bench-json", dependencies: ["TrackerCore"], path: "scripts/bench/json"),
+        // Tests: one target per module, plus TestSupport (temp dirs, running the built binary,
+        // golden files, fixtures, requireJSON), which each target re-exports in its Support.swift.
+        .target(
+            name: "TestSupport", dependencies: ["TrackerStore", "TrackerCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
+        .testTarget(name: "TrackerCoreTests", dependencies: ["TrackerCore", "TestSupport"]),
         .testTarget(
-            name: "TrackerTests",
+            name: "TrackerStoreTests", dependencies: ["TrackerStore", "TrackerCore", "SQLiteKit", "TestSupport"],
+            // The fixture is read by path from the source tree.
+            exclude: ["Fixtures"]),
+        .testTarget(name: "TrackerAnalysisTests", dependencies: ["TrackerAnalysis", "TrackerCore"]),
+        .testTarget(
+            name: "TrackerReportTests", dependencies: ["TrackerReport", "TrackerStore", "TrackerCore", "TestSupport"],
+            // Golden files are read by path from the source tree.
+            exclude: ["Golden"]),
+        .testTarget(
+            name: "TrackerServerTests",
             dependencies: [
-                "TrackerStore", "TrackerCore", "TrackerReport", "TrackerServer", "TrackerUI", "tracker",
+                "TrackerServer", "TrackerStore", "TrackerCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            // Golden files and fixtures are read by path from the source tree.
-            exclude: ["Golden", "Fixtures"]),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "TrackerUITests",
+            dependencies: [
+                "TrackerUI", "TrackerServer", "TrackerStore", "TrackerCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        // Runs the built `tracker` (and imports it for its parsers).
+        .testTarget(name: "TrackerCLITests", dependencies: ["tracker", "TrackerStore", "TrackerCore", "TestSupport"]),
     ]
 )

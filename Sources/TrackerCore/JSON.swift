@@ -1,7 +1,7 @@
 // A hand-written JSON reader and writer, kept instead of Foundation's JSONSerialization because
 // ingest parses every event line: on event lines it reads 617k lines/s against Foundation's 80k
 // (7.8x, `scripts/bench/json.sh`, release build, same run, 2026-11-26), and it keeps object member
-// order, which makes output deterministic. Known answers: Tests/TrackerTests/JSONTests.swift.
+// order, which makes output deterministic. Known answers: Tests/TrackerCoreTests/JSONTests.swift.
 
 /// A JSON value with ordered object members, so output is deterministic.
 ///

@@ -71,6 +71,15 @@ public struct PredictionInput: Sendable, Equatable {
     public var label: String?
     public var value: Double?
     public var score: Double?
+
+    /// A prediction as parsed (also how tests build one).
+    public init(
+        model: String, env: String, id: String, time: Int64, version: Int? = nil, label: String? = nil, value: Double? = nil,
+        score: Double? = nil
+    ) {
+        (self.model, self.env, self.id, self.time, self.version) = (model, env, id, time, version)
+        (self.label, self.value, self.score) = (label, value, score)
+    }
 }
 
 /// The truth learned later for a prediction id.
@@ -79,6 +88,11 @@ public struct OutcomeInput: Sendable, Equatable {
     public var label: String?
     public var value: Double?
     public var time: Int64
+
+    /// An outcome as parsed (also how tests build one).
+    public init(id: String, label: String? = nil, value: Double? = nil, time: Int64) {
+        (self.id, self.label, self.value, self.time) = (id, label, value, time)
+    }
 }
 
 /// One line of `tracker live ingest` / `POST /api/v1/live`.

@@ -103,7 +103,7 @@ public final class EventIngester {
     private func add(_ event: Event, line: Int) throws {
         switch event {
         case .runStart(let experiment, let name, let tags):
-            let id = Store.newRunID()
+            let id = RunRepository.newRunID()
             ops.append(
                 .start(
                     runID: id, experiment: experiment ?? defaultExperiment, name: name ?? "", tags: tags.map { KeyValue($0.0, $0.1) },
@@ -186,7 +186,7 @@ public final class EventIngester {
         let ops = self.ops
         var keys = Set<String>()
         for case .log(_, let b, _) in ops { for m in b.metrics { keys.insert(m.key) } }
-        let keyIDs = try store.internKeys(keys)
+        let keyIDs = try store.metrics.internKeys(keys)
         let job = CommitJob(
             store: store, ops: ops, keyIDs: keyIDs, source: source, first: firstLine, last: lastLine, storedBefore: summary.stored)
         let box = ResultBox()
@@ -223,20 +223,20 @@ public final class EventIngester {
                     for op in ops {
                         switch op {
                         case .start(let runID, let experiment, let name, let tags, let time):
-                            var exp = try Store.findExperiment(c, name: experiment)
+                            var exp = try ExperimentRepository.findExperiment(c, name: experiment)
                             if exp == nil {
-                                exp = try Store.insertExperiment(
+                                exp = try ExperimentRepository.insertExperiment(
                                     c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
                                 created.append(experiment)
                             }
                             let expID = exp!.id
-                            _ = try Store.insertRun(
-                                c, experimentID: expID, name: name, userID: Store.currentUser(), startTime: time, tags: tags, runID: runID)
+                            _ = try RunRepository.insertRun(
+                                c, experimentID: expID, name: name, userID: RunRepository.currentUser(), startTime: time, tags: tags, runID: runID)
                         case .log(let runID, let batch, let paramLines):
                             let key: Int64
                             let stage: String
                             do {
-                                (key, stage) = try Store.runKey(c, runID)
+                                (key, stage) = try RunRepository.runKey(c, runID)
                             } catch let e as TrackerError {
                                 throw TrackerError.invalid("\(source):\(first): \(e.message)")
                             }
@@ -244,13 +244,13 @@ public final class EventIngester {
                                 throw TrackerError.invalid("\(source):\(first): run \(runID) is deleted; restore it first")
                             }
                             do {
-                                try Store.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
+                                try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
                             } catch let e as TrackerError where e.kind == .conflict {
                                 let line = paramLines.first { e.message.contains("'\($0.key)'") }?.value ?? first
                                 throw TrackerError.invalid("\(source):\(line): \(e.message)")
                             }
                         case .end(let runID, let status, let time):
-                            _ = try Store.updateRun(c, runID: runID, status: status, endTime: time, name: nil)
+                            _ = try RunRepository.updateRun(c, runID: runID, status: status, endTime: time, name: nil)
                         }
                     }
                     return created

@@ -20,8 +20,17 @@ WEEKS=4; PER_DAY=120
 [ "$QUICK" = 1 ] && { WEEKS=3; PER_DAY=60; }
 # Everything before production runs this many days in the past.
 PAST=(env "TRACKER_CLOCK_OFFSET=-$((WEEKS * 7 + 2))d")
-t() { echo; echo "\$ tracker $*"; "${PAST[@]}" "$TRACKER" "$@"; }
-now() { echo; echo "\$ tracker $*"; "$TRACKER" "$@"; }
+# Echo each command as it could be pasted into a shell (double-quoted where needed), then run it.
+show() {
+  printf '\n$ tracker'
+  local a
+  for a in "$@"; do
+    if [[ "$a" =~ ^[A-Za-z0-9_./:=@,+-]+$ ]]; then printf ' %s' "$a"; else printf ' "%s"' "${a//\"/\\\"}"; fi
+  done
+  echo
+}
+t() { show "$@"; "${PAST[@]}" "$TRACKER" "$@"; }
+now() { show "$@"; "$TRACKER" "$@"; }
 run_id() { "$TRACKER" run list --experiment tumor --json "$@" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["info"]["run_id"])'; }
 
 echo "== tracker serve (for the mlflow client and for production)"

@@ -10,6 +10,7 @@ epoch), gbm (gradient boosting, metrics per boosting stage). Every run logs its 
 per-epoch/iteration holdout metrics, the final holdout metrics and model.pkl.
 """
 import argparse
+import getpass
 import os
 import pickle
 import sys
@@ -40,7 +41,9 @@ if a.mlflow:
     client = mlflow.MlflowClient()
     experiment = mlflow.set_experiment(os.environ.get("EXPERIMENT", "tumor"))
     name = f"{a.family}-{a.estimators}x{a.depth}" if a.family == "gbm" else a.family
-    run = mlflow.start_run(run_id=client.create_run(experiment.experiment_id, start_time=now_ms(), run_name=name).info.run_id)
+    # mlflow.start_run(run_name=…) would add the user tag itself; create_run needs it spelled out.
+    tags = {"mlflow.user": getpass.getuser()}
+    run = mlflow.start_run(run_id=client.create_run(experiment.experiment_id, start_time=now_ms(), run_name=name, tags=tags).info.run_id)
     log_param, set_tag = mlflow.log_param, mlflow.set_tag
     log_metric = lambda k, v, step=None: mlflow.log_metric(k, v, step=step, timestamp=now_ms())  # noqa: E731
 else:

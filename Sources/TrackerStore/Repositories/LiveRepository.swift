@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import TrackerAnalysis
 import TrackerCore
 
 /// Counts reported at the end of a live ingestion.
@@ -29,18 +30,12 @@ public struct LiveIngestSummary: Sendable, Equatable {
     }
 }
 
-extension Store {
-    /// Deployment intervals of one (model, env), for attribution.
-    struct Attribution {
-        let intervals: [(start: Int64, end: Int64?, version: Int)]
+/// Live windows, predictions and outcomes, and each model's live settings; loads the live data the gap analysis reads.
+public struct LiveRepository: Sendable {
+    let db: Database
+}
 
-        func version(at t: Int64) -> Int? {
-            // Few intervals per (model, env): a linear scan from the newest is fast enough.
-            for i in intervals.reversed() where i.start <= t && (i.end == nil || i.end! > t) { return i.version }
-            return nil
-        }
-    }
-
+extension LiveRepository {
     static func attribution(_ c: Connection, modelID: Int64, env: String) throws -> Attribution {
         Attribution(
             intervals: try c.query(
@@ -61,7 +56,7 @@ extension Store {
             func model(_ name: String, _ line: Int) throws -> (id: Int64, positive: String) {
                 if let m = models[name] { return m }
                 guard let id = try c.queryOne("SELECT id FROM registered_models WHERE name = ?", [.text(name)], { $0.int64(0) }) else {
-                    let e = try Store.modelNotFound(c, name)
+                    let e = try RegistryRepository.modelNotFound(c, name)
                     throw TrackerError.invalid("\(at(line))\(e.message); register it first (tracker model register \(name))")
                 }
                 let positive =
@@ -71,7 +66,7 @@ extension Store {
             }
             func attributed(_ mid: Int64, _ env: String, _ t: Int64) throws -> Int? {
                 let key = "\(mid)/\(env)"
-                if attributions[key] == nil { attributions[key] = try Store.attribution(c, modelID: mid, env: env) }
+                if attributions[key] == nil { attributions[key] = try LiveRepository.attribution(c, modelID: mid, env: env) }
                 return attributions[key]!.version(at: t)
             }
             // A named version must exist, for windows and predictions alike.
@@ -186,7 +181,7 @@ extension Store {
 
     /// A model's live settings (defaults where nothing was set).
     public func liveSettings(model: String) throws -> LiveSettings {
-        try db.read { c in try Store.liveSettings(c, modelID: try Store.modelRow(c, model).id) }
+        try db.read { c in try LiveRepository.liveSettings(c, modelID: try RegistryRepository.modelRow(c, model).id) }
     }
 
     static func liveSettings(_ c: Connection, modelID: Int64) throws -> LiveSettings {
@@ -218,8 +213,8 @@ extension Store {
     /// Changes a model's live settings in one transaction (read, modify, write back).
     public func updateLiveSettings(model: String, _ change: (inout LiveSettings) throws -> Void) throws {
         try db.write { c in
-            let mid = try Store.modelRow(c, model).id
-            var s = try Store.liveSettings(c, modelID: mid)
+            let mid = try RegistryRepository.modelRow(c, model).id
+            var s = try LiveRepository.liveSettings(c, modelID: mid)
             try change(&s)
             try c.run(
                 """
@@ -249,131 +244,21 @@ extension Store {
     }
 }
 
-/// A model's settings for live metrics, verdicts and alerts.
-public struct LiveSettings: Sendable, Equatable {
-    /// The label scores are the probability of, and precision/recall/F1 count as positive.
-    public var positiveLabel = "1"
-    /// nil: inferred from the data.
-    public var task: LiveTask?
-    /// nil: the labels seen.
-    public var classes: [String]?
-    /// Declared directions per metric.
-    public var directions: [String: MetricDirection] = [:]
-    /// Alert when live is worse than offline by more than this share (metric "" = every metric).
-    public var maxGap: [String: Double] = [:]
-    /// Alert when label coverage is below this share.
-    public var coverageFloor: Double?
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
 
-    public init() {}
-}
+extension Store {
+    /// Live windows, predictions and outcomes, and each model's live settings.
+    public var live: LiveRepository { LiveRepository(db: db) }
 
-/// Reads live events (JSON Lines, a JSON array, or CSV with a header) and writes them in atomic
-/// batches. A bad line rejects its batch; the next batch is still tried, and every rejection
-/// is reported.
-public final class LiveIngester {
-    let store: Store
-    let source: String
-    let batchSize: Int
-    public private(set) var summary = LiveIngestSummary()
-    public private(set) var errors: [String] = []
-    /// Called after each batch is durably committed, with the totals so far.
-    public var onCommit: ((LiveIngestSummary) -> Void)?
-    var events: [LiveEvent] = []
-    var lines: [Int] = []
-    /// Every bad line of the pending batch (all are reported, not only the first).
-    var badLines: [(line: Int, message: String)] = []
-    var firstPendingLine: Int?
-    var lastPendingLine = 0
-    var pendingLines = 0
-    var csvHeader: [String]?
-    var format: Format?
-
-    public enum Format: Sendable { case jsonl, csv }
-
-    public init(store: Store, source: String, batchSize: Int = 10_000, format: Format? = nil) {
-        self.store = store
-        self.source = source
-        self.batchSize = batchSize
-        self.format = format
+    public func writeLive(_ events: [LiveEvent], lines: [Int], source: String?) throws -> LiveIngestSummary {
+        try live.writeLive(events, lines: lines, source: source)
     }
 
-    /// Adds one line.
-    public func consume(line: UnsafeBufferPointer<UInt8>, number: Int) throws {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        if format == nil { format = line.first(where: { $0 != 0x20 }) == UInt8(ascii: "{") ? .jsonl : .csv }
-        do {
-            let json: JSON
-            if format == .csv {
-                let text = String(decoding: line, as: UTF8.self)
-                if csvHeader == nil {
-                    csvHeader = try CSV.split(text).map { $0.lowercased() }
-                    return
-                }
-                json = try CSV.object(header: csvHeader!, row: try CSV.split(text))
-            } else {
-                do { json = try JSON.parse(line) } catch let e as JSONError { throw TrackerError.invalid(e.description) }
-            }
-            try add(json, line: number)
-        } catch let e as TrackerError {
-            badLines.append((number, e.message))
-        }
-        pendingLines += 1
-        if firstPendingLine == nil { firstPendingLine = number }
-        lastPendingLine = number
-        if pendingLines >= batchSize { flush() }
-    }
+    public func positiveLabel(model: String) throws -> String { try live.positiveLabel(model: model) }
 
-    /// Adds one decoded event object (JSON Lines line or JSON array element).
-    public func add(_ json: JSON, line: Int) throws {
-        events.append(try LiveEvent.parse(json, now: TimeParser.nowMillis()))
-        lines.append(line)
-    }
+    public func setPositiveLabel(model: String, label: String) throws { try live.setPositiveLabel(model: model, label: label) }
 
-    /// "1 line", "2 lines".
-    static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+    public func liveSettings(model: String) throws -> LiveSettings { try live.liveSettings(model: model) }
 
-    /// Writes the pending batch, or rejects it whole if any of its lines was bad (each bad
-    /// line is reported).
-    public func flush() {
-        defer {
-            events.removeAll(keepingCapacity: true)
-            lines.removeAll(keepingCapacity: true)
-            badLines.removeAll()
-            pendingLines = 0
-            firstPendingLine = nil
-        }
-        let range = firstPendingLine.map { $0 == lastPendingLine ? "line \($0)" : "lines \($0)–\(lastPendingLine)" } ?? "no lines"
-        let notWritten = "its batch (\(range), \(Self.plural(pendingLines, "line"))) was not written"
-        if !badLines.isEmpty {
-            summary.rejected += pendingLines
-            for (line, message) in badLines { errors.append("\(source):\(line): \(message); \(notWritten)") }
-            return
-        }
-        guard !events.isEmpty else { return }
-        do {
-            summary += try store.writeLive(events, lines: lines, source: source)
-            onCommit?(summary)
-        } catch {
-            summary.rejected += pendingLines
-            let e = Store.describe(error, path: store.path)
-            for message in ((e as? TrackerError)?.message ?? "\(e)").split(separator: "\n") { errors.append("\(message); \(notWritten)") }
-        }
-    }
-
-    /// Reads every line of `fd`, then writes what is left.
-    public func ingest(fd: Int32) throws -> LiveIngestSummary {
-        var reader = LineReader(fd: fd)
-        do {
-            try reader.forEachLine { line, n in
-                try consume(line: line, number: n)
-                return true
-            }
-        } catch let e as LineTooLong {
-            // Write what came before, then report the line; nothing after it is read.
-            flush()
-            throw TrackerError.invalid("\(source):\(e.line): \(e.description); \(summary.stored + summary.replaced) events before it were stored")
-        }
-        flush()
-        return summary
-    }
+    public func updateLiveSettings(model: String, _ change: (inout LiveSettings) throws -> Void) throws { try live.updateLiveSettings(model: model, change) }
 }

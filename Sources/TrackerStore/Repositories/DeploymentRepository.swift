@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import TrackerAnalysis
 import TrackerCore
 
 /// A stored gate policy for (model, environment).
@@ -9,30 +10,6 @@ public struct GatePolicy: Sendable, Equatable {
     public let mustBeat: MustBeat?
     public let afterEnv: String?
     public let updatedAt: Int64
-}
-
-/// One ledger entry: a promotion, forced promotion or rollback.
-public struct LedgerEntry: Sendable, Equatable {
-    public let id: Int64
-    public let model: String
-    public let env: String
-    public let kind: String
-    public let fromVersion: Int?
-    public let toVersion: Int
-    public let actor: String
-    public let reason: String
-    public let time: Int64
-    public let gates: [GateResult]
-}
-
-/// A version live in an environment over an interval (`endedAt` nil = live now).
-public struct Deployment: Sendable, Equatable {
-    public let model: String
-    public let env: String
-    public let version: Int
-    public let startedAt: Int64
-    public let endedAt: Int64?
-    public let ledgerID: Int64
 }
 
 /// What `promote` decided.
@@ -55,15 +32,20 @@ public struct PromotionOutcome: Sendable {
     public let forced: Bool
 }
 
-extension Store {
+/// The deployment ledger, deployment intervals and gate policies; promotion and rollback write them in one transaction.
+public struct DeploymentRepository: Sendable {
+    let db: Database
+}
+
+extension DeploymentRepository {
     // MARK: - Gate policies
 
     /// Stores (replaces) the gate policy of a model in an environment.
     public func setGatePolicy(model: String, env: String, requires: [GateExpression], mustBeat: MustBeat?, afterEnv: String?) throws {
-        try Store.validateEnv(env)
-        if let afterEnv { try Store.validateEnv(afterEnv) }
+        try DeploymentRepository.validateEnv(env)
+        if let afterEnv { try DeploymentRepository.validateEnv(afterEnv) }
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             let req = JSON.array(requires.map { .string($0.description) }).serialized()
             try c.run(
                 "INSERT OR REPLACE INTO gate_policies (model_id, env, requires, must_beat, must_beat_margin, after_env, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -90,7 +72,7 @@ extension Store {
 
     /// Gate policies of a model (all environments, or one).
     public func gatePolicies(model: String, env: String? = nil) throws -> [GatePolicy] {
-        try db.read { c in try Store.gatePolicies(c, modelID: try Store.modelRow(c, model).id, env: env) }
+        try db.read { c in try DeploymentRepository.gatePolicies(c, modelID: try RegistryRepository.modelRow(c, model).id, env: env) }
     }
 
     static func validateEnv(_ env: String) throws {
@@ -137,42 +119,36 @@ extension Store {
         model: String, versionRef: String, env: String, requires: [GateExpression] = [], mustBeat: MustBeat? = nil,
         reason: String = "", actor: String, dryRun: Bool = false, force: Bool = false, now: Int64? = nil
     ) throws -> PromotionOutcome {
-        try Store.validateEnv(env)
+        try DeploymentRepository.validateEnv(env)
         return try db.write { c in
-            let m = try Store.modelRow(c, model)
-            let n = try Store.resolveVersion(c, model: model, ref: versionRef)
-            let v = try Store.versionRow(c, model: model, version: n)
-            let current = try Store.currentDeployment(c, modelID: m.id, env: env)
+            let m = try RegistryRepository.modelRow(c, model)
+            let n = try RegistryRepository.resolveVersion(c, model: model, ref: versionRef)
+            let v = try RegistryRepository.versionRow(c, model: model, version: n)
+            let current = try DeploymentRepository.currentDeployment(c, modelID: m.id, env: env)
             if current?.version == n {
                 return PromotionOutcome(result: .alreadyLive, version: n, gates: [], fromVersion: n, forced: false)
             }
-            var results: [GateResult] = []
-            let policy = try Store.gatePolicies(c, modelID: m.id, env: env).first
-            for g in (policy?.requires ?? []) + requires { results.append(GateEvaluator.evaluate(g, metrics: v.offlineMetrics)) }
+            let policy = try DeploymentRepository.gatePolicies(c, modelID: m.id, env: env).first
             var incumbent: [String: Double] = [:]
-            if let current { incumbent = try Store.versionRow(c, model: model, version: current.version).offlineMetrics }
-            for mb in [policy?.mustBeat, mustBeat].compactMap({ $0 }) {
-                results.append(
-                    GateEvaluator.evaluate(mb, candidate: v.offlineMetrics, incumbentVersion: current?.version, incumbent: incumbent))
-            }
-            if let after = policy?.afterEnv {
-                let was =
+            if let current { incumbent = try RegistryRepository.versionRow(c, model: model, version: current.version).offlineMetrics }
+            let after = try policy?.afterEnv.map { after in
+                let first =
                     try c.queryOne(
                         "SELECT min(time) FROM deployment_ledger WHERE model_id = ? AND env = ? AND to_version = ?",
                         [.integer(m.id), .text(after), .integer(Int64(n))], { $0.optionalInt64(0) }) ?? nil
-                results.append(
-                    GateResult(
-                        gate: "deployed to \(after) first", passed: was != nil,
-                        detail: was.map { "version \(n) went to \(after) at \(TimeParser.format($0))" }
-                            ?? "version \(n) has never been deployed to \(after)"))
+                return (env: after, firstDeployed: first)
             }
+            let results = GateEvaluator.promotionGates(
+                version: n, candidate: v.offlineMetrics, requires: (policy?.requires ?? []) + requires,
+                mustBeat: [policy?.mustBeat, mustBeat].compactMap { $0 }, incumbentVersion: current?.version, incumbent: incumbent,
+                afterEnv: after)
             let passed = results.allSatisfy(\.passed)
             if dryRun {
                 return PromotionOutcome(result: .dryRun(wouldPass: passed), version: n, gates: results, fromVersion: current?.version, forced: false)
             }
             if !passed && !force { return PromotionOutcome(result: .blocked, version: n, gates: results, fromVersion: current?.version, forced: false) }
             let forced = force && !passed
-            let id = try Store.deploy(
+            let id = try DeploymentRepository.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: n, from: current, kind: forced ? "force" : "promote", actor: actor,
                 reason: reason, gates: results, now: now ?? TimeParser.nowMillis())
             return PromotionOutcome(result: .promoted(id), version: n, gates: results, fromVersion: current?.version, forced: forced)
@@ -202,18 +178,18 @@ extension Store {
         from: Int, to: Int, ledgerID: Int64
     ) {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
-            guard let current = try Store.currentDeployment(c, modelID: m.id, env: env) else {
-                let envs = try Store.envsOf(c, modelID: m.id)
+            let m = try RegistryRepository.modelRow(c, model)
+            guard let current = try DeploymentRepository.currentDeployment(c, modelID: m.id, env: env) else {
+                let envs = try DeploymentRepository.envsOf(c, modelID: m.id)
                 throw TrackerError.notFound(
                     "model '\(model)' is not deployed to '\(env)'; \(envs.isEmpty ? "it has never been deployed" : "environments: " + envs.joined(separator: ", "))"
                 )
             }
-            var stack = try Store.rollbackStack(c, modelID: m.id, env: env)
+            var stack = try DeploymentRepository.rollbackStack(c, modelID: m.id, env: env)
             if stack.last == current.version { stack.removeLast() }
             let target: Int
             if let to {
-                let n = try Store.resolveVersion(c, model: model, ref: to)
+                let n = try RegistryRepository.resolveVersion(c, model: model, ref: to)
                 if n == current.version { throw TrackerError.invalid("version \(n) is already live in \(env)") }
                 let ever =
                     try c.queryOne(
@@ -231,8 +207,8 @@ extension Store {
                 }
                 target = prev
             }
-            let v = try Store.versionRow(c, model: model, version: target)
-            let id = try Store.deploy(
+            let v = try RegistryRepository.versionRow(c, model: model, version: target)
+            let id = try DeploymentRepository.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: target, from: current, kind: "rollback", actor: actor,
                 reason: reason,
                 gates: [], now: now ?? TimeParser.nowMillis())
@@ -253,7 +229,7 @@ extension Store {
     /// The ledger, oldest first, optionally for one model / environment / time range.
     public func ledger(model: String? = nil, env: String? = nil, since: Int64? = nil, until: Int64? = nil) throws -> [LedgerEntry] {
         try db.read { c in
-            if let model { _ = try Store.modelRow(c, model) }
+            if let model { _ = try RegistryRepository.modelRow(c, model) }
             return try c.query(
                 """
                 SELECT l.id, m.name, l.env, l.kind, l.from_version, l.to_version, l.actor, l.reason, l.time, l.gates
@@ -265,14 +241,14 @@ extension Store {
                     model.map { .text($0) } ?? .null, env.map { .text($0) } ?? .null, since.map { .integer($0) } ?? .null,
                     until.map { .integer($0) } ?? .null,
                 ],
-                Store.decodeLedger)
+                DeploymentRepository.decodeLedger)
         }
     }
 
     /// Deployment intervals, optionally those live at time `at`.
     public func deployments(model: String? = nil, env: String? = nil, at: Int64? = nil) throws -> [Deployment] {
         try db.read { c in
-            if let model { _ = try Store.modelRow(c, model) }
+            if let model { _ = try RegistryRepository.modelRow(c, model) }
             return try c.query(
                 """
                 SELECT m.name, d.env, v.version, d.started_at, d.ended_at, d.ledger_id
@@ -306,4 +282,42 @@ extension Store {
         for d in try deployments(model: model) where d.endedAt == nil { out[d.version, default: []].append(d.env) }
         return out
     }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    /// The deployment ledger, deployment intervals and gate policies; promotion and rollback write them in one transaction.
+    public var deployments: DeploymentRepository { DeploymentRepository(db: db) }
+
+    public func setGatePolicy(model: String, env: String, requires: [GateExpression], mustBeat: MustBeat?, afterEnv: String?) throws {
+        try deployments.setGatePolicy(model: model, env: env, requires: requires, mustBeat: mustBeat, afterEnv: afterEnv)
+    }
+
+    public func gatePolicies(model: String, env: String? = nil) throws -> [GatePolicy] { try deployments.gatePolicies(model: model, env: env) }
+
+    public func promote(
+        model: String, versionRef: String, env: String, requires: [GateExpression] = [], mustBeat: MustBeat? = nil, reason: String = "", actor: String,
+        dryRun: Bool = false, force: Bool = false, now: Int64? = nil
+    ) throws -> PromotionOutcome {
+        try deployments.promote(
+            model: model, versionRef: versionRef, env: env, requires: requires, mustBeat: mustBeat, reason: reason, actor: actor, dryRun: dryRun, force: force,
+            now: now)
+    }
+
+    public func rollback(model: String, env: String, to: String? = nil, reason: String = "", actor: String, now: Int64? = nil) throws -> (
+        from: Int, to: Int, ledgerID: Int64
+    ) { try deployments.rollback(model: model, env: env, to: to, reason: reason, actor: actor, now: now) }
+
+    public func ledger(model: String? = nil, env: String? = nil, since: Int64? = nil, until: Int64? = nil) throws -> [LedgerEntry] {
+        try deployments.ledger(model: model, env: env, since: since, until: until)
+    }
+
+    public func deployments(model: String? = nil, env: String? = nil, at: Int64? = nil) throws -> [Deployment] {
+        try deployments.deployments(model: model, env: env, at: at)
+    }
+
+    public func environments(model: String? = nil) throws -> [String] { try deployments.environments(model: model) }
+
+    public func liveEnvironments(model: String) throws -> [Int: [String]] { try deployments.liveEnvironments(model: model) }
 }

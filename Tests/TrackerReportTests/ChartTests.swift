@@ -14,14 +14,6 @@ struct SVGText {
     let box: Box
 }
 
-func matches(_ pattern: String, _ s: String) -> [[String]] {
-    let re = try! NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators])
-    let ns = s as NSString
-    return re.matches(in: s, range: NSRange(location: 0, length: ns.length)).map { m in
-        (0..<m.numberOfRanges).map { m.range(at: $0).location == NSNotFound ? "" : ns.substring(with: m.range(at: $0)) }
-    }
-}
-
 func unescape(_ s: String) -> String {
     s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
         .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")

@@ -2,19 +2,26 @@ import Foundation
 import Testing
 
 /// A fresh temporary folder holding the test's database, removed when the test ends.
-final class TempDir {
-    let url: URL
-    var path: String { url.path }
-    var db: String { url.appendingPathComponent("tracker.db").path }
+public final class TempDir {
+    /// The folder.
+    public let url: URL
+    /// The folder's path.
+    public var path: String { url.path }
+    /// A database path inside it (not created).
+    public var db: String { url.appendingPathComponent("tracker.db").path }
 
-    init() {
+    /// Creates the folder.
+    public init() {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-test-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+    /// A path inside the folder.
+    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    func write(_ name: String, _ text: String) -> String {
+    /// Writes `text` to `name` in the folder; returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) -> String {
         let p = file(name)
         try! Data(text.utf8).write(to: URL(fileURLWithPath: p))
         return p
@@ -24,14 +31,17 @@ final class TempDir {
 }
 
 /// What a finished `tracker` process left.
-struct CLIResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+public struct CLIResult {
+    /// The exit status.
+    public let status: Int32
+    /// Everything written to stdout.
+    public let stdout: String
+    /// Everything written to stderr.
+    public let stderr: String
 }
 
 /// The built `tracker` binary: `$TRACKER_BIN`, else next to the test executable.
-let trackerBinary: String = {
+public let trackerBinary: String = {
     if let env = ProcessInfo.processInfo.environment["TRACKER_BIN"] { return env }
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var dir = exe.deletingLastPathComponent()
@@ -46,7 +56,7 @@ let trackerBinary: String = {
 
 /// Runs the real `tracker` with `args`; `env` is added to this process's environment.
 @discardableResult
-func tracker(_ args: [String], env: [String: String] = [:], stdin: String? = nil, cwd: String? = nil) throws -> CLIResult {
+public func tracker(_ args: [String], env: [String: String] = [:], stdin: String? = nil, cwd: String? = nil) throws -> CLIResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: trackerBinary)
     p.arguments = args
@@ -83,7 +93,7 @@ func tracker(_ args: [String], env: [String: String] = [:], stdin: String? = nil
 
 /// Runs `tracker` and requires exit 0, returning stdout.
 @discardableResult
-func ok(_ args: [String], env: [String: String] = [:], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+public func ok(_ args: [String], env: [String: String] = [:], stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
     -> String
 {
     let r = try tracker(args, env: env, stdin: stdin)

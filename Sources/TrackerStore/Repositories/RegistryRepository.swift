@@ -41,7 +41,12 @@ public struct OfflineMetric: Sendable, Equatable {
     public let time: Int64
 }
 
-extension Store {
+/// Registered models, their versions, offline metrics and aliases.
+public struct RegistryRepository: Sendable {
+    let db: Database
+}
+
+extension RegistryRepository {
     static func modelNotFound(_ c: Connection, _ name: String) throws -> TrackerError {
         let names = try c.query("SELECT name FROM registered_models ORDER BY name") { $0.string(0) }
         return TrackerError.notFound(
@@ -151,13 +156,13 @@ extension Store {
     /// Creates a registered model (the MLflow API's `registered-models/create`).
     public func createModel(name: String, description: String = "", tags: [KeyValue] = []) throws -> RegisteredModel {
         try db.write { c in
-            let id = try Store.ensureModel(c, name: name, description: description, now: TimeParser.nowMillis(), mustBeNew: true)
+            let id = try RegistryRepository.ensureModel(c, name: name, description: description, now: TimeParser.nowMillis(), mustBeNew: true)
             for t in tags {
                 try c.run(
                     "INSERT OR REPLACE INTO registered_model_tags (model_id, key, value) VALUES (?, ?, ?)",
                     [.integer(id), .text(t.key), .text(t.value)])
             }
-            return try Store.modelRow(c, name)
+            return try RegistryRepository.modelRow(c, name)
         }
     }
 
@@ -167,7 +172,7 @@ extension Store {
     /// SHA-256 is recorded (for a folder, a digest over its files' paths and digests).
     public func registerVersion(
         name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "",
-        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = Store.currentUser(), now: Int64? = nil
+        metricMap: [KeyValue] = [], tags: [KeyValue] = [], userID: String = RunRepository.currentUser(), now: Int64? = nil
     ) throws -> ModelVersion {
         try db.write { c in
             let now = now ?? TimeParser.nowMillis()
@@ -175,7 +180,7 @@ extension Store {
             var runMetrics: [String: Double] = [:]
             var sha: String?
             if let runID {
-                let (key, _) = try Store.runKey(c, runID)
+                let (key, _) = try RunRepository.runKey(c, runID)
                 runKey = key
                 for m in try c.query(
                     "SELECT k.key, l.value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ?", [.integer(key)],
@@ -204,7 +209,7 @@ extension Store {
                 throw TrackerError.invalid(
                     "--metric \(m.key)=\(m.value): the run has no metric '\(m.value)' (it has: \(known.isEmpty ? "none" : known))")
             }
-            let modelID = try Store.ensureModel(c, name: name, description: "", now: now)
+            let modelID = try RegistryRepository.ensureModel(c, name: name, description: "", now: now)
             let next =
                 (try c.queryOne("SELECT max(version) FROM model_versions WHERE model_id = ?", [.integer(modelID)]) { $0.int(0) } ?? 0) + 1
             let src = source ?? runID.map { "runs:/\($0)/\(artifact ?? "")" } ?? ""
@@ -232,15 +237,15 @@ extension Store {
                     [.integer(versionID), .text(t.key), .text(t.value)])
             }
             try c.run("UPDATE registered_models SET last_update_time = ? WHERE id = ?", [.integer(now), .integer(modelID)])
-            return try Store.versionRow(c, model: name, version: next)
+            return try RegistryRepository.versionRow(c, model: name, version: next)
         }
     }
 
     /// Adds offline results computed later (e.g. on a fresh holdout) to a version.
     public func addOfflineMetrics(model: String, versionRef: String, metrics: [(String, Double)], dataset: String) throws -> ModelVersion {
         try db.write { c in
-            let n = try Store.resolveVersion(c, model: model, ref: versionRef)
-            let v = try Store.versionRow(c, model: model, version: n)
+            let n = try RegistryRepository.resolveVersion(c, model: model, ref: versionRef)
+            let v = try RegistryRepository.versionRow(c, model: model, version: n)
             let now = TimeParser.nowMillis()
             for (k, value) in metrics {
                 try Limits.validateKey(k, "metric key")
@@ -248,7 +253,7 @@ extension Store {
                     "INSERT OR REPLACE INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, ?, ?, ?, ?)",
                     [.integer(v.id), .text(dataset), .text(k), value.isNaN ? .null : .real(value), .integer(now)])
             }
-            return try Store.versionRow(c, model: model, version: n)
+            return try RegistryRepository.versionRow(c, model: model, version: n)
         }
     }
 
@@ -264,13 +269,13 @@ extension Store {
 
     /// A model by name.
     public func model(named name: String) throws -> RegisteredModel {
-        try db.read { try Store.modelRow($0, name) }
+        try db.read { try RegistryRepository.modelRow($0, name) }
     }
 
     /// Tags of a model.
     public func modelTags(_ name: String) throws -> [KeyValue] {
         try db.read { c in
-            let m = try Store.modelRow(c, name)
+            let m = try RegistryRepository.modelRow(c, name)
             return try c.query("SELECT key, value FROM registered_model_tags WHERE model_id = ? ORDER BY key", [.integer(m.id)]) {
                 KeyValue($0.string(0), $0.string(1))
             }
@@ -280,22 +285,22 @@ extension Store {
     /// Every version of a model, oldest first.
     public func versions(model name: String) throws -> [ModelVersion] {
         try db.read { c in
-            let m = try Store.modelRow(c, name)
+            let m = try RegistryRepository.modelRow(c, name)
             let rows = try c.query(
-                "SELECT \(Store.versionColumns) FROM model_versions v JOIN registered_models m ON m.id = v.model_id LEFT JOIN runs r ON r.id = v.run_id WHERE v.model_id = ? ORDER BY v.version",
-                [.integer(m.id)], Store.decodeVersion)
-            return try rows.map { try Store.fillVersion(c, $0) }
+                "SELECT \(RegistryRepository.versionColumns) FROM model_versions v JOIN registered_models m ON m.id = v.model_id LEFT JOIN runs r ON r.id = v.run_id WHERE v.model_id = ? ORDER BY v.version",
+                [.integer(m.id)], RegistryRepository.decodeVersion)
+            return try rows.map { try RegistryRepository.fillVersion(c, $0) }
         }
     }
 
     /// One version, by number or alias.
     public func version(model: String, ref: String) throws -> ModelVersion {
-        try db.read { c in try Store.versionRow(c, model: model, version: try Store.resolveVersion(c, model: model, ref: ref)) }
+        try db.read { c in try RegistryRepository.versionRow(c, model: model, version: try RegistryRepository.resolveVersion(c, model: model, ref: ref)) }
     }
 
     /// Offline result rows of a version (all datasets), newest first.
     public func offlineResults(model: String, version: Int) throws -> [OfflineMetric] {
-        try db.read { c in try Store.offlineMetrics(c, versionID: try Store.versionRow(c, model: model, version: version).id) }
+        try db.read { c in try RegistryRepository.offlineMetrics(c, versionID: try RegistryRepository.versionRow(c, model: model, version: version).id) }
     }
 
     /// Points an alias at a version (or moves it).
@@ -305,8 +310,8 @@ extension Store {
             throw TrackerError.invalid("alias '\(alias)' looks like a version number; choose a name such as 'champion'")
         }
         try db.write { c in
-            let v = try Store.versionRow(c, model: model, version: version)
-            let m = try Store.modelRow(c, model)
+            let v = try RegistryRepository.versionRow(c, model: model, version: version)
+            let m = try RegistryRepository.modelRow(c, model)
             try c.run(
                 "INSERT OR REPLACE INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
                 [.integer(m.id), .text(alias), .integer(v.id)])
@@ -316,10 +321,57 @@ extension Store {
     /// Removes an alias.
     public func deleteAlias(model: String, alias: String) throws {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             guard try c.run("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", [.integer(m.id), .text(alias)]) > 0 else {
                 throw TrackerError.notFound("model '\(model)' has no alias '\(alias)'")
             }
         }
     }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    /// Registered models, their versions, offline metrics and aliases.
+    public var registry: RegistryRepository { RegistryRepository(db: db) }
+
+    static func modelRow(_ c: Connection, _ name: String) throws -> RegisteredModel { try RegistryRepository.modelRow(c, name) }
+
+    static func versionRow(_ c: Connection, model: String, version: Int) throws -> ModelVersion {
+        try RegistryRepository.versionRow(c, model: model, version: version)
+    }
+
+    public static func alias(inVersionRef ref: String) -> String? { RegistryRepository.alias(inVersionRef: ref) }
+
+    public func createModel(name: String, description: String = "", tags: [KeyValue] = []) throws -> RegisteredModel {
+        try registry.createModel(name: name, description: description, tags: tags)
+    }
+
+    public func registerVersion(
+        name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "", metricMap: [KeyValue] = [],
+        tags: [KeyValue] = [], userID: String = RunRepository.currentUser(), now: Int64? = nil
+    ) throws -> ModelVersion {
+        try registry.registerVersion(
+            name: name, runID: runID, artifact: artifact, source: source, description: description, metricMap: metricMap, tags: tags, userID: userID, now: now)
+    }
+
+    public func addOfflineMetrics(model: String, versionRef: String, metrics: [(String, Double)], dataset: String) throws -> ModelVersion {
+        try registry.addOfflineMetrics(model: model, versionRef: versionRef, metrics: metrics, dataset: dataset)
+    }
+
+    public func listModels() throws -> [RegisteredModel] { try registry.listModels() }
+
+    public func model(named name: String) throws -> RegisteredModel { try registry.model(named: name) }
+
+    public func modelTags(_ name: String) throws -> [KeyValue] { try registry.modelTags(name) }
+
+    public func versions(model name: String) throws -> [ModelVersion] { try registry.versions(model: name) }
+
+    public func version(model: String, ref: String) throws -> ModelVersion { try registry.version(model: model, ref: ref) }
+
+    public func offlineResults(model: String, version: Int) throws -> [OfflineMetric] { try registry.offlineResults(model: model, version: version) }
+
+    public func setAlias(model: String, alias: String, version: Int) throws { try registry.setAlias(model: model, alias: alias, version: version) }
+
+    public func deleteAlias(model: String, alias: String) throws { try registry.deleteAlias(model: model, alias: alias) }
 }

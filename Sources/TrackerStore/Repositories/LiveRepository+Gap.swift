@@ -1,0 +1,110 @@
+import Foundation
+import SQLiteKit
+import TrackerAnalysis
+import TrackerCore
+
+extension LiveRepository {
+    /// Live data of a (model, env) in [since, until), per attributed version (nil = unattributed).
+    static func liveData(
+        _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int? = nil,
+        settings: LiveSettings = LiveSettings()
+    ) throws -> LiveData {
+        var d = LiveData()
+        let vArg: SQLiteValue = version.map { .integer(Int64($0)) } ?? .null
+        for (v, metric, n, sum, sumSq, m2) in try c.query(
+            """
+            SELECT version, metric, n, sum, sum_sq, m2 FROM live_windows
+            WHERE model_id = ? AND env = ? AND start_time >= ? AND start_time < ? AND (?5 IS NULL OR version = ?5)
+            """,
+            [.integer(modelID), .text(env), .integer(since), .integer(until), vArg],
+            { ($0.isNull(0) ? nil : $0.int(0), $0.string(1), $0.double(2), $0.double(3), $0.double(4), $0.double(5)) })
+        {
+            guard n > 0 else { continue }
+            let proportion = abs(sumSq - sum) <= 1e-9 * max(1, abs(sum)) && sum >= 0 && sum <= n + 1e-9
+            d.windows[v, default: [:]][metric, default: WindowTotals()].add(n: n, mean: sum / n, m2: m2, proportion: proportion)
+        }
+        func fresh() -> PredictionAccumulator { PredictionAccumulator(positive: positive, task: settings.task, classes: settings.classes) }
+        // A score is the probability of the label that was positive when it was ingested; for
+        // another positive label it is converted explicitly (1 − score, binary labels).
+        let stmt = try c.cached(
+            """
+            SELECT version, actual_label IS NOT NULL, label = actual_label, label = ?6, actual_label = ?6, value,
+                   CASE WHEN score IS NULL OR coalesce(score_label, ?6) = ?6 THEN score ELSE 1 - score END, actual_value,
+                   score IS NOT NULL AND coalesce(score_label, ?6) <> ?6, score_label
+            FROM predictions
+            WHERE model_id = ?1 AND env = ?2 AND time >= ?3 AND time < ?4 AND (?5 IS NULL OR version = ?5)
+            """)
+        try stmt.bind([.integer(modelID), .text(env), .integer(since), .integer(until), vArg, .text(positive)])
+        defer { stmt.reset() }
+        var current: Int?? = .none
+        var acc = fresh()
+        while try stmt.step() {
+            let r = stmt.row
+            let v: Int? = r.isNull(0) ? nil : r.int(0)
+            if current == nil || current! != v {
+                if let cur = current { d.predictions[cur] = acc }
+                acc = d.predictions[v] ?? fresh()
+                current = .some(v)
+            }
+            acc.add(
+                labeled: r.int64(1) == 1, correct: r.int64(2) == 1, predictedPositive: r.int64(3) == 1, actualPositive: r.int64(4) == 1,
+                value: r.optionalDouble(5), score: r.optionalDouble(6), actualValue: r.optionalDouble(7))
+            if r.int64(8) == 1, let from = r.optionalString(9) { d.convertedScores[v, default: [:]][from, default: 0] += 1 }
+        }
+        if let cur = current { d.predictions[cur] = acc }
+        for (v, actual, predicted, count) in try c.query(
+            """
+            SELECT version, actual_label, label, count(*) FROM predictions
+            WHERE model_id = ?1 AND env = ?2 AND time >= ?3 AND time < ?4 AND (?5 IS NULL OR version = ?5)
+              AND actual_label IS NOT NULL AND label IS NOT NULL
+            GROUP BY version, actual_label, label
+            """,
+            [.integer(modelID), .text(env), .integer(since), .integer(until), vArg],
+            { ($0.isNull(0) ? nil : $0.int(0), $0.string(1), $0.string(2), $0.int(3)) })
+        {
+            d.predictions[v]?.addConfusion(actual: actual, predicted: predicted, count: count)
+        }
+        return d
+    }
+
+    /// The gap between offline and live metrics of `model` in `env`, per version live in the window.
+    public func gap(model: String, env: String, options: GapOptions) throws -> GapReport {
+        try db.read { c in try GapAnalysis.report(try LiveRepository.gapInputs(c, model: model, env: env, options: options)) }
+    }
+
+    /// What the gap analysis reads for `model` in `env`; the lookups run on `c`.
+    static func gapInputs(_ c: Connection, model: String, env: String, options: GapOptions) throws -> GapInputs {
+        let m = try RegistryRepository.modelRow(c, model)
+        let settings = try LiveRepository.liveSettings(c, modelID: m.id)
+        var o = options
+        o.configuredDirections = settings.directions
+        let positive = o.positiveLabel ?? settings.positiveLabel
+        let data = try LiveRepository.liveData(
+            c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings)
+        return GapInputs(
+            model: model, env: env, options: o, positive: positive, data: data, attribution: try LiveRepository.attribution(c, modelID: m.id, env: env),
+            offline: { v in try LiveRepository.offlineFigures(c, modelID: m.id, version: v) },
+            allTime: { v in
+                try LiveRepository.liveData(c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings)
+            })
+    }
+
+    /// A version's offline metrics (first of each name): value and dataset ("registration" when none).
+    static func offlineFigures(_ c: Connection, modelID: Int64, version v: Int) throws -> [String: (value: Double, source: String)] {
+        var offline: [String: (value: Double, source: String)] = [:]
+        if let vid = try c.queryOne(
+            "SELECT id FROM model_versions WHERE model_id = ? AND version = ?", [.integer(modelID), .integer(Int64(v))], { $0.int64(0) })
+        {
+            for r in try RegistryRepository.offlineMetrics(c, versionID: vid) where offline[r.key] == nil {
+                offline[r.key] = (r.value, r.dataset.isEmpty ? "registration" : r.dataset)
+            }
+        }
+        return offline
+    }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    public func gap(model: String, env: String, options: GapOptions) throws -> GapReport { try live.gap(model: model, env: env, options: options) }
+}

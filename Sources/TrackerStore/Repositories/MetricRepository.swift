@@ -1,0 +1,188 @@
+import Foundation
+import SQLiteKit
+import Synchronization
+import TrackerCore
+
+// MARK: - Logging
+
+/// Params, tags and metric points for one run, written in one transaction.
+public struct LogBatch: Sendable {
+    public var params: [KeyValue] = []
+    public var tags: [KeyValue] = []
+    public var metrics: [MetricPoint] = []
+    public var artifacts: [ArtifactRecord] = []
+
+    public init(params: [KeyValue] = [], tags: [KeyValue] = [], metrics: [MetricPoint] = [], artifacts: [ArtifactRecord] = []) {
+        self.params = params
+        self.tags = tags
+        self.metrics = metrics
+        self.artifacts = artifacts
+    }
+
+    public var isEmpty: Bool { params.isEmpty && tags.isEmpty && metrics.isEmpty && artifacts.isEmpty }
+    public var count: Int { params.count + tags.count + metrics.count + artifacts.count }
+}
+
+/// Metric, param and tag logging in batches (with the interned key cache) and metric history.
+public struct MetricRepository: Sendable {
+    let store: Store
+    var db: Database { store.db }
+}
+
+extension MetricRepository {
+    /// Interns metric keys, committing new ones in their own transaction (so a later rollback
+    /// never leaves a cached id pointing nowhere). Returns key → id.
+    func internKeys(_ keys: Set<String>) throws -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        var missing: [String] = []
+        store.keyCache.withLock { cache in
+            for k in keys {
+                if let id = cache[k] { result[k] = id } else { missing.append(k) }
+            }
+        }
+        if missing.isEmpty { return result }
+        let toAdd = missing
+        let found = try db.write { c -> [String: Int64] in
+            var found: [String: Int64] = [:]
+            for k in toAdd {
+                try c.run("INSERT OR IGNORE INTO metric_keys (key) VALUES (?)", [.text(k)])
+                found[k] = try c.queryOne("SELECT id FROM metric_keys WHERE key = ?", [.text(k)]) { $0.int64(0) }
+            }
+            return found
+        }
+        store.keyCache.withLock { cache in
+            for (k, v) in found { cache[k] = v }
+        }
+        result.merge(found) { a, _ in a }
+        return result
+    }
+
+    /// Writes one run's batch inside an open transaction. Validates everything first.
+    static func writeBatch(_ c: Connection, runKey key: Int64, runID: String, batch: LogBatch, keyIDs: [String: Int64]) throws {
+        for p in batch.params {
+            let existing = try c.queryOne("SELECT value FROM params WHERE run_id = ? AND key = ?", [.integer(key), .text(p.key)]) {
+                $0.string(0)
+            }
+            if let existing {
+                if existing != p.value {
+                    throw TrackerError(
+                        .conflict,
+                        "param '\(p.key)' of run \(runID) is already '\(existing)'; changing param values is not allowed (log a new run, or use a tag or metric for values that change)"
+                    )
+                }
+                continue
+            }
+            try c.run("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(p.key), .text(p.value)])
+        }
+        for t in batch.tags {
+            try c.run(
+                "INSERT OR REPLACE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(t.key), .text(t.value)])
+            if t.key == "mlflow.runName" { try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(t.value), .integer(key)]) }
+        }
+        if !batch.metrics.isEmpty {
+            let insert = try c.cached("INSERT OR REPLACE INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?)")
+            // Latest per key within this batch: max step, then max time.
+            var latest: [Int64: MetricPoint] = [:]
+            for m in batch.metrics {
+                let kid = keyIDs[m.key]!
+                insert.bind(int: key, at: 1)
+                insert.bind(int: kid, at: 2)
+                insert.bind(int: m.step, at: 3)
+                insert.bind(int: m.time, at: 4)
+                if m.value.isNaN { insert.bindNull(at: 5) } else { insert.bind(double: m.value, at: 5) }
+                try insert.run()
+                if let cur = latest[kid], (cur.step, cur.time) > (m.step, m.time) { continue }
+                latest[kid] = m
+            }
+            let upsert = try c.cached(
+                """
+                INSERT INTO latest_metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, key_id) DO UPDATE SET step = excluded.step, time = excluded.time, value = excluded.value
+                WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.time >= latest_metrics.time)
+                """)
+            for (kid, m) in latest {
+                upsert.bind(int: key, at: 1)
+                upsert.bind(int: kid, at: 2)
+                upsert.bind(int: m.step, at: 3)
+                upsert.bind(int: m.time, at: 4)
+                if m.value.isNaN { upsert.bindNull(at: 5) } else { upsert.bind(double: m.value, at: 5) }
+                try upsert.run()
+            }
+        }
+        for a in batch.artifacts {
+            try c.run(
+                "INSERT OR REPLACE INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?)",
+                [.integer(key), .text(a.path), .integer(a.size), .text(a.sha256)])
+        }
+    }
+
+    /// Checks keys and values of a batch before anything is written.
+    public static func validate(_ batch: LogBatch) throws {
+        for p in batch.params {
+            try Limits.validateKey(p.key, "param key")
+            try Limits.validateParamValue(p.key, p.value)
+        }
+        for t in batch.tags {
+            try Limits.validateKey(t.key, "tag key")
+            try Limits.validateTagValue(t.key, t.value)
+        }
+        for m in batch.metrics { try Limits.validateKey(m.key, "metric key") }
+    }
+
+    /// Logs params, tags, metrics and artifact records to one run, atomically.
+    public func log(runID: String, _ batch: LogBatch) throws {
+        try MetricRepository.validate(batch)
+        let keyIDs = try internKeys(Set(batch.metrics.map(\.key)))
+        try db.write { c in
+            let (key, stage) = try RunRepository.runKey(c, runID)
+            if stage != "active" {
+                throw TrackerError(.conflict, "run \(runID) must be in the 'active' state to log to it; it is \(stage)")
+            }
+            try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
+        }
+    }
+
+    /// Every recorded value of a metric, by step then time.
+    public func metricHistory(runID: String, key: String, limit: Int? = nil, offset: Int = 0) throws -> [MetricPoint] {
+        try db.read { c in
+            let (runKey, _) = try RunRepository.runKey(c, runID)
+            guard let kid = try c.queryOne("SELECT id FROM metric_keys WHERE key = ?", [.text(key)], { $0.int64(0) }) else { return [] }
+            return try c.query(
+                "SELECT step, time, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, time LIMIT ? OFFSET ?",
+                [.integer(runKey), .integer(kid), .integer(Int64(limit ?? -1)), .integer(Int64(offset))]
+            ) { MetricPoint(key: key, value: MetricValue.decode($0, 2), step: $0.int64(0), time: $0.int64(1)) }
+        }
+    }
+}
+
+/// Readable run names for runs started without one ("brave-otter-417"), derived from the id.
+enum RunNames {
+    static let adjectives = [
+        "amber", "bold", "brave", "calm", "clever", "crisp", "dapper", "eager", "fleet", "gentle", "glad", "keen", "lucid", "merry",
+        "nimble", "proud", "quiet", "rapid", "sharp", "steady", "sunny", "swift", "tidy", "vivid", "warm", "wise",
+    ]
+    static let nouns = [
+        "badger", "bear", "crane", "deer", "eagle", "falcon", "fox", "gecko", "hare", "heron", "ibis", "koala", "lynx", "mole", "moose",
+        "newt", "otter", "owl", "panda", "quail", "raven", "seal", "shrew", "swan", "tern", "wolf",
+    ]
+
+    static func make(from id: String) -> String {
+        let v = UInt64(id.prefix(12), radix: 16) ?? 0
+        return "\(adjectives[Int(v % 26)])-\(nouns[Int((v / 26) % 26)])-\(100 + (v / 676) % 900)"
+    }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    /// Metric, param and tag logging in batches (with the interned key cache) and metric history.
+    public var metrics: MetricRepository { MetricRepository(store: self) }
+
+    public static func validate(_ batch: LogBatch) throws { try MetricRepository.validate(batch) }
+
+    public func log(runID: String, _ batch: LogBatch) throws { try metrics.log(runID: runID, batch) }
+
+    public func metricHistory(runID: String, key: String, limit: Int? = nil, offset: Int = 0) throws -> [MetricPoint] {
+        try metrics.metricHistory(runID: runID, key: key, limit: limit, offset: offset)
+    }
+}
