@@ -81,7 +81,7 @@ public struct RunOrder: Sendable, Equatable {
 
     /// Parses `metrics.loss`, `params.lr ASC`, `` tags.`my tag` DESC ``, `attributes.start_time`.
     public static func parse(_ text: String) throws -> RunOrder {
-        var p = FilterParser(text)
+        var p = FilterParser(text, language: "order-by")
         let (entity, key) = try p.parseEntityKey()
         var ascending = true
         if let t = p.peek(), case .word(let w) = t.kind {
@@ -93,7 +93,7 @@ public struct RunOrder: Sendable, Equatable {
             _ = p.next()
         }
         if let t = p.peek() { throw p.error(t.column, "unexpected text after the order-by item") }
-        if entity == .attribute { try FilterParser.checkAttribute(key, column: 1, text: text) }
+        if entity == .attribute { try FilterParser.checkAttribute(key, column: 1, text: text, language: "order-by") }
         return RunOrder(entity: entity, key: key, ascending: ascending)
     }
 }
@@ -121,14 +121,17 @@ struct FilterParser {
     var tokens: [Token] = []
     var pos = 0
     var lexError: TrackerError?
+    /// What the text is, for error messages: `filter` or `order-by` (they share this lexer).
+    let language: String
 
-    init(_ text: String) {
+    init(_ text: String, language: String = "filter") {
         self.text = text
+        self.language = language
         do { tokens = try lex(Array(text.unicodeScalars)) } catch let e as TrackerError { lexError = e } catch {}
     }
 
     func error(_ column: Int, _ what: String) -> TrackerError {
-        TrackerError.invalid("filter syntax error at column \(column): \(what) (in: \(text))")
+        TrackerError.invalid("\(language) syntax error at column \(column): \(what) (in: \(text))")
     }
 
     func lex(_ s: [Unicode.Scalar]) throws -> [Token] {
@@ -267,10 +270,10 @@ struct FilterParser {
         return (entity, key)
     }
 
-    static func checkAttribute(_ key: String, column: Int, text: String) throws {
+    static func checkAttribute(_ key: String, column: Int, text: String, language: String = "filter") throws {
         if !RunAttribute.strings.contains(key) && !RunAttribute.numbers.contains(key) {
             throw TrackerError.invalid(
-                "filter syntax error at column \(column): unknown attribute '\(key)'; use one of \((RunAttribute.strings.union(RunAttribute.numbers)).sorted().joined(separator: ", ")) (in: \(text))"
+                "\(language) syntax error at column \(column): unknown attribute '\(key)'; use one of \((RunAttribute.strings.union(RunAttribute.numbers)).sorted().joined(separator: ", ")) (in: \(text))"
             )
         }
     }

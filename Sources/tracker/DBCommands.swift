@@ -94,11 +94,13 @@ struct DBBackup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup", abstract: "Write a consistent copy of the database to PATH (safe while 'tracker serve' writes).",
         discussion: """
-            Uses SQLite's VACUUM INTO: the copy is one self-contained, compacted file holding every
-            committed change, taken as a snapshot while other processes keep writing. Copying
-            tracker.db with cp while a server runs can miss recent writes (they may still be in
-            tracker.db-wal) or catch a half-written page; use this instead.
-            Example: tracker db backup backups/tracker-2026-11-23.db
+            Uses SQLite's VACUUM INTO: the copy is one self-contained, compacted file
+            holding every committed change, taken as a snapshot while other processes
+            keep writing. Copying tracker.db with cp while a server runs can miss recent
+            writes (they may still be in tracker.db-wal) or catch a half-written page;
+            use this instead.
+            Example:
+              tracker db backup backups/tracker-2026-11-23.db
             """)
 
     @OptionGroup var options: DBOptions

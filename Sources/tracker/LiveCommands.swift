@@ -21,11 +21,19 @@ struct LiveRecord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record", abstract: "Record one aggregated window of a live metric (a resend of the same window replaces it).",
         discussion: """
-            Without --std or --sum-sq, a value between 0 and 1 is taken as a proportion of 0/1 outcomes (e.g. accuracy over COUNT requests). Prefer --std to --sum-sq: a sum of squares loses the variance of large values.
+            Without --std or --sum-sq, a value between 0 and 1 is taken as a proportion
+            of 0/1 outcomes (e.g. accuracy over COUNT requests). Prefer --std to
+            --sum-sq: a sum of squares loses the variance of large values.
 
-            Without --start/--end the window ends now and starts one hour ago, or when the version now live in ENV was deployed if that is later (so a window recorded right after a promote counts for the new version). Without --model-version, the version live in ENV at the window's start is used.
+            Without --start/--end the window ends now and starts one hour ago, or when
+            the version now live in ENV was deployed if that is later (so a window
+            recorded right after a promote counts for the new version). Without
+            --model-version, the version live in ENV at the window's start is used.
 
-            Example: tracker live record churn --env production --metric accuracy --value 0.87 --count 1200 --start 2026-11-23T10:00:00Z --end 2026-11-23T11:00:00Z
+            Example:
+              tracker live record churn --env production --metric accuracy \\
+                --value 0.87 --count 1200 \\
+                --start 2026-11-23T10:00:00Z --end 2026-11-23T11:00:00Z
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
@@ -38,6 +46,7 @@ struct LiveRecord: ParsableCommand {
     @Option(name: .customLong("model-version"), help: "Model version (default: the one live at the window's start).") var version: Int?
     @Option(help: "Window start (ISO-8601 or epoch ms).") var start: String?
     @Option(help: "Window end.") var end: String?
+    @Flag(name: .customLong("new-env"), help: "Allow an environment no model has a deployment or gates in yet.") var newEnv = false
 
     func validate() throws {
         if std != nil && sumSq != nil { throw ValidationError("give --std or --sum-sq, not both") }
@@ -47,10 +56,18 @@ struct LiveRecord: ParsableCommand {
         if let std, !(std.isFinite && std >= 0) { throw ValidationError("--std must be a finite number ≥ 0 (got \(std))") }
         if let sumSq, !(sumSq.isFinite && sumSq >= 0) { throw ValidationError("--sum-sq must be a finite number ≥ 0 (got \(sumSq))") }
         if let version, version < 1 { throw ValidationError("--model-version must be ≥ 1 (got \(version))") }
+        if std == nil && sumSq == nil && !(value >= 0 && value <= 1) {
+            throw ValidationError("--value \(value) is not a proportion (0 to 1): give --std (or --sum-sq) so an interval can be computed")
+        }
+        let (s, e) = (try parseTime("--start", start), try parseTime("--end", end))
+        if let s, let e, e < s {
+            throw ValidationError("--end must not be before --start")
+        }
     }
 
     func run() throws {
         let store = try options.open()
+        try store.checkEnvironment(env, allowNew: newEnv)
         let now = TimeParser.nowMillis()
         var s: Int64
         var e: Int64
@@ -82,9 +99,14 @@ struct LiveIngest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Ingest live events: JSON Lines (windows, predictions, outcomes) or CSV windows with a header.",
         discussion: """
-            Lines go in batches of 10,000; each batch is atomic. A bad line rejects its batch and ingestion goes on with the next batch. Every bad line is reported as FILE:LINE: reason (the first 100, then a count of the rest); the exit status is 1 if any batch was rejected. Re-sending data never double-counts: windows replace, prediction and outcome ids are kept once.
+            Lines go in batches of 10,000; each batch is atomic. A bad line rejects its
+            batch and ingestion goes on with the next batch. Every bad line is reported
+            as FILE:LINE: reason (the first 100, then a count of the rest); the exit
+            status is 1 if any batch was rejected. Re-sending data never double-counts:
+            windows replace, prediction and outcome ids are kept once.
 
-            Example: tracker live ingest production-2026-11-23.jsonl
+            Example:
+              tracker live ingest production-2026-11-23.jsonl
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "File, or - for stdin.") var file = "-"
@@ -126,11 +148,17 @@ struct LiveConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config", abstract: "Show or set a model's live settings: positive label, task, classes, metric directions, alert thresholds.",
         discussion: """
-            Without options, prints the current settings. Every option may be combined with the others; settings not named stay as they are.
+            Without options, prints the current settings. Every option may be combined
+            with the others; settings not named stay as they are.
 
-            A score is the probability of the positive label at the time it was ingested: changing --positive-label later does not reinterpret scores already stored (gap converts them explicitly and says so).
+            A score is the probability of the positive label at the time it was
+            ingested: changing --positive-label later does not reinterpret scores
+            already stored (gap converts them explicitly and says so).
 
-            Examples: tracker live config churn --max-gap recall=0.03 --coverage-floor 0.6 · tracker live config churn --direction p99_latency_ms=lower --task classification --classes no,yes
+            Examples:
+              tracker live config churn --max-gap recall=0.03 --coverage-floor 0.6
+              tracker live config churn --direction p99_latency_ms=lower
+              tracker live config churn --task classification --classes no,yes
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
@@ -239,13 +267,21 @@ struct GapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gap", abstract: "Offline vs live, per version and metric, with 95% intervals and a verdict.",
         discussion: """
-            Intervals: Wilson for proportions (accuracy, precision, recall, windows of 0/1 outcomes); Wilson-type with a delta-method effective n for F1; Wilson-type with a Hanley–McNeil effective n for ROC AUC; Hall's skewness-corrected t for log loss, MAE, RMSE and MAPE; Student t for window means. The METHOD column names the one used.
+            Intervals: Wilson for proportions (accuracy, precision, recall, windows of
+            0/1 outcomes); Wilson-type with a delta-method effective n for F1;
+            Wilson-type with a Hanley–McNeil effective n for ROC AUC; Hall's
+            skewness-corrected t for log loss, MAE, RMSE and MAPE; Student t for window
+            means. The METHOD column names the one used.
 
-            Verdict: within (interval inside offline ± tolerance), worse / better (interval entirely on one side of offline), else not enough evidence (or n below --min-n). Directions come from 'tracker live config NAME --direction', else from the metric's name; the DIRECTION column says which.
+            Verdict: within (interval inside offline ± tolerance), worse / better
+            (interval entirely on one side of offline), else not enough evidence (or n
+            below --min-n). Directions come from 'tracker live config NAME --direction',
+            else from the metric's name; the DIRECTION column says which.
 
             Default window: the last 7 days.
 
-            Example: tracker gap churn --env production --since 2026-11-16 --until 2026-11-23
+            Example:
+              tracker gap churn --env production --since 2026-11-16 --until 2026-11-23
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
@@ -267,12 +303,16 @@ struct GapCommand: ParsableCommand {
         }
         if let version, version < 1 { throw ValidationError("--model-version must be ≥ 1 (got \(version))") }
         if let m = Set(lower).intersection(higher).first { throw ValidationError("\(m) is given as both lower- and higher-is-better") }
+        let (s, u) = (try parseTime("--since", since), try parseTime("--until", until))
+        if let s, let u, s >= u {
+            throw ValidationError("--since must be before --until")
+        }
     }
 
     func run() throws {
         let u = try until.map { try TimeParser.parse($0) } ?? TimeParser.nowMillis()
         let s = try since.map { try TimeParser.parse($0) } ?? (u - 7 * 86_400_000)
-        if s >= u { throw TrackerError.invalid("--since must be before --until") }
+        if s >= u { throw ValidationError("--since must be before --until\(until == nil ? " (default: now)" : "")") }
         var o = GapOptions(since: s, until: u)
         o.version = version
         o.minN = minN
@@ -281,6 +321,7 @@ struct GapCommand: ParsableCommand {
         for m in lower { o.directions[m] = .lowerIsBetter }
         for m in higher { o.directions[m] = .higherIsBetter }
         let store = try options.open()
+        if let version { try store.requireVersion(model: name, version: version) }
         let report = try store.gap(model: name, env: env, options: o)
         if report.versions.isEmpty && report.unattributed == nil {
             let known = try store.environments(model: name)

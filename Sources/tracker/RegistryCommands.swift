@@ -56,10 +56,12 @@ struct ModelRegister: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register", abstract: "Register a new version of a model from a run (the model is created on first use).",
         discussion: """
-            The run's latest metrics become the version's offline metrics; --metric LIVE=RUN_METRIC
-            adds a copy under the name production uses. --artifact records the SHA-256 of a file or
-            folder the run logged.
-            Example: tracker model register churn --run 4f2c… --artifact model --metric accuracy=test_accuracy
+            The run's latest metrics become the version's offline metrics;
+            --metric LIVE=RUN_METRIC adds a copy under the name production uses.
+            --artifact records the SHA-256 of a file or folder the run logged.
+            Example:
+              tracker model register churn --run 4f2c… --artifact model \\
+                --metric accuracy=test_accuracy
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
@@ -92,7 +94,11 @@ struct ModelRegister: ParsableCommand {
 struct ModelEval: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Add offline results computed later to a version.",
-        discussion: "Example: tracker model eval churn/3 --metric accuracy=0.91 --metric auc=0.95 --dataset holdout-2026-11")
+        discussion: """
+            Example:
+              tracker model eval churn/3 --metric accuracy=0.91 --metric auc=0.95 \\
+                --dataset holdout-2026-11
+            """)
     @OptionGroup var options: DBOptions
     @Argument(help: "NAME/VERSION or NAME@ALIAS.") var ref: String
     @Option(name: .customLong("metric"), help: "KEY=VALUE (repeatable).") var metrics: [String] = []
@@ -199,7 +205,11 @@ struct ModelShow: ParsableCommand {
 struct ModelAlias: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alias", abstract: "Point an alias at a version, or delete it.",
-        discussion: "Examples: tracker model alias churn champion 3 / tracker model alias churn champion --delete")
+        discussion: """
+            Examples:
+              tracker model alias churn champion 3
+              tracker model alias churn champion --delete
+            """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
     @Argument(help: "Alias.") var alias: String
@@ -231,7 +241,11 @@ struct GateSet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Store the gate policy for a model in an environment (replaces the previous one).",
         discussion:
-            "Example: tracker gate set churn --env production --require 'accuracy >= 0.9' --must-beat-current auc:0.005 --after staging")
+            """
+            Example:
+              tracker gate set churn --env production --require 'accuracy >= 0.9' \\
+                --must-beat-current auc:0.005 --after staging
+            """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
     @Option(help: "Environment.") var env: String
@@ -268,7 +282,8 @@ struct GateShow: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let policies = try options.open().gatePolicies(model: name, env: env)
+        let store = try options.open()
+        let policies = try store.gatePolicies(model: name, env: env)
         if json {
             printJSON(
                 .array(
@@ -284,8 +299,25 @@ struct GateShow: ParsableCommand {
                     }))
             return
         }
-        if policies.isEmpty { print("no gates for \(name); set one with 'tracker gate set \(name) --env ENV --require ...'") }
+        if policies.isEmpty {
+            try printNoGates(store)
+            return
+        }
         print(table(["ENV", "GATES"], policies.map { [$0.env, describe($0.requires, $0.mustBeat, $0.afterEnv)] }))
+    }
+
+    /// Says there are no gates (in ENV, naming the environments that have some) and how to set one.
+    func printNoGates(_ store: Store) throws {
+        guard let env else {
+            print("no gates for \(name); set one with 'tracker gate set \(name) --env ENV --require ...'")
+            return
+        }
+        let gated = try store.gatePolicies(model: name).map(\.env)
+        if gated.isEmpty {
+            print("no gates for \(name) in \(env); set one with 'tracker gate set \(name) --env \(env) --require ...'")
+        } else {
+            print("no gates for \(name) in \(env); environments with gates: \(gated.joined(separator: ", "))")
+        }
     }
 }
 
@@ -293,10 +325,14 @@ struct PromoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promote", abstract: "Make a version live in an environment, if its gates pass (exit 3 if not).",
         discussion: """
-            Evaluates the stored gates for ENV plus any given here against the version's offline
-            metrics, prints each with the numbers, and on success ends the current deployment and
-            starts the new one in one transaction. A failed gate exits 3 and changes nothing.
-            Example: tracker promote churn 7 --to production --reason "better AUC on holdout"
+            Evaluates the stored gates for ENV plus any given here against the version's
+            offline metrics, prints each with the numbers, and on success ends the
+            current deployment and starts the new one in one transaction. A failed gate
+            exits 3 and changes nothing. An environment no model has a deployment or
+            gates in yet is refused as a likely typo (exit 1) unless --new-env is given
+            (on a fresh database the first one is allowed).
+            Example:
+              tracker promote churn 7 --to production --reason "better AUC on holdout"
             """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
@@ -308,6 +344,7 @@ struct PromoteCommand: ParsableCommand {
     @Option(help: "Who (default $TRACKER_ACTOR, else the OS user).") var actor: String?
     @Flag(name: .customLong("dry-run"), help: "Evaluate the gates and change nothing.") var dryRun = false
     @Flag(help: "Override failed gates (needs --reason; recorded as forced).") var force = false
+    @Flag(name: .customLong("new-env"), help: "Allow an environment no model has a deployment or gates in yet.") var newEnv = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -317,7 +354,9 @@ struct PromoteCommand: ParsableCommand {
     }
 
     func run() throws {
-        let outcome = try options.open().promote(
+        let store = try options.open()
+        try store.checkEnvironment(to, allowNew: newEnv)
+        let outcome = try store.promote(
             model: name, versionRef: version, env: to, requires: try requires.map { try GateExpression.parse($0) },
             mustBeat: try mustBeat.map { try MustBeat.parse($0) }, reason: reason, actor: resolveActor(actor), dryRun: dryRun, force: force)
         let alias = Store.alias(inVersionRef: version)
@@ -366,7 +405,10 @@ struct PromoteCommand: ParsableCommand {
 struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback", abstract: "Put the previous version (or --to VERSION) back live in an environment.",
-        discussion: "Example: tracker rollback churn --env production --reason 'conversion dropped'")
+        discussion: """
+            Example:
+              tracker rollback churn --env production --reason 'conversion dropped'
+            """)
     @OptionGroup var options: DBOptions
     @Argument(help: "Model name.") var name: String
     @Option(help: "Environment.") var env: String
@@ -375,7 +417,10 @@ struct RollbackCommand: ParsableCommand {
     @Option(help: "Who (default $TRACKER_ACTOR, else the OS user).") var actor: String?
 
     func run() throws {
-        let r = try options.open().rollback(model: name, env: env, to: to, reason: reason, actor: resolveActor(actor))
+        let store = try options.open()
+        // A number that is no version at all gets the versions that exist, not a hint to promote it.
+        if let to, let n = Int(to.hasPrefix("v") ? String(to.dropFirst()) : to) { try store.requireVersion(model: name, version: n) }
+        let r = try store.rollback(model: name, env: env, to: to, reason: reason, actor: resolveActor(actor))
         print("rolled back \(name) in \(env): version \(r.from) -> version \(r.to)")
     }
 }
@@ -385,7 +430,8 @@ struct DeploymentsCommand: ParsableCommand {
         commandName: "deployments", abstract: "The deployment ledger: who promoted or rolled back what, when and why.",
         discussion: """
             With --at TIME, what was live at that time instead.
-            Examples: tracker deployments --model churn --env production
+            Examples:
+              tracker deployments --model churn --env production
                       tracker deployments --at 2026-11-20T10:00:00Z
             """)
     @OptionGroup var options: DBOptions

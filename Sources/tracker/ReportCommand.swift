@@ -13,14 +13,16 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "The production-vs-offline report: Markdown, self-contained HTML with charts, or JSON.",
         discussion: """
-            Covers the last complete ISO week (Monday to Monday, in --tz) unless --week or
-            --since/--until say otherwise. The same data gives byte-identical output; a
-            "generated" time appears only with --now. With --fail-on-alert, exits 4 when an alert
-            fires (after writing the report).
+            Covers the last complete ISO week (Monday to Monday, in --tz) unless
+            --week or --since/--until say otherwise. The same data gives byte-identical
+            output; a "generated" time appears only with --now. With
+            --fail-on-alert, exits 4 when an alert fires (after writing the report).
             Examples:
               tracker report --weekly
-              tracker report --week 2026-W47 --format html --out report.html --tz Europe/Paris
-              tracker report --since 2026-11-01 --until 2026-11-15 --format json --model churn
+              tracker report --week 2026-W47 --format html --out report.html \\
+                --tz Europe/Paris
+              tracker report --since 2026-11-01 --until 2026-11-15 --format json \\
+                --model churn
             """)
     @OptionGroup var options: DBOptions
     @Flag(help: "The last complete ISO week (the default).") var weekly = false
@@ -42,10 +44,7 @@ struct ReportCommand: ParsableCommand {
         // Values checkable without the database are usage errors (exit 2), not bad data.
         let calendar = try usage { try ReportCalendar(zone: tz) }
         if let week { _ = try usage { try calendar.period(week: week) } }
-        for (flag, value) in [("--since", since), ("--until", until), ("--now", now)] {
-            guard let value else { continue }
-            do { _ = try TimeParser.parse(value) } catch let e as TrackerError { throw ValidationError("\(flag): \(e.message)") }
-        }
+        for (flag, value) in [("--since", since), ("--until", until), ("--now", now)] { _ = try parseTime(flag, value) }
         if let since, let until, let s = try? TimeParser.parse(since), let u = try? TimeParser.parse(until), s >= u {
             throw ValidationError("--since must be before --until")
         }
@@ -69,7 +68,8 @@ struct ReportCommand: ParsableCommand {
         o.env = env
         o.models = models
         o.now = nowMs
-        let report = try options.open().weeklyReport(o, calendar: calendar)
+        let store = try options.open()
+        let report = try store.weeklyReport(o, calendar: calendar)
         let text: String
         switch format {
         case .md: text = MarkdownRenderer.render(report)
@@ -86,9 +86,22 @@ struct ReportCommand: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+        try noteUnknownEnvironment(store)
         if failOnAlert && !report.alerts.isEmpty {
             printError("\(report.alerts.count) alert\(report.alerts.count == 1 ? "" : "s") fired")
             throw ExitCode(4)
+        }
+    }
+
+    /// The note `gap` prints when nothing (of --model) was ever deployed to --env: an empty
+    /// report for a typo'd environment must not look like a quiet week.
+    func noteUnknownEnvironment(_ store: Store) throws {
+        for model in models.isEmpty ? [nil] : models.map(Optional.some) {
+            let known = try store.environments(model: model)
+            if known.contains(env) { continue }
+            let subject = model.map { "\($0) was never" } ?? "nothing was ever"
+            printError(
+                "note: \(subject) deployed to '\(env)'; environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))")
         }
     }
 }

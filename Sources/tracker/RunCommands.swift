@@ -65,7 +65,10 @@ struct RunCommand: ParsableCommand {
 struct RunStart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Start a run and print its id.",
-        discussion: "Example: tracker run start --experiment churn --name lr-0.01 --tag team=growth")
+        discussion: """
+            Example:
+              tracker run start --experiment churn --name lr-0.01 --tag team=growth
+            """)
     @OptionGroup var options: DBOptions
     @Option(help: "Experiment name (created on first use).") var experiment = "Default"
     @Option(help: "Run name (default: a generated one).") var name = ""
@@ -152,8 +155,10 @@ struct RunList: ParsableCommand {
         commandName: "list", abstract: "List runs, newest first, with MLflow's filter language.",
         discussion: """
             Examples:
-              tracker run list --experiment churn --filter "metrics.accuracy > 0.9 and params.model = 'gbm'" --order-by "metrics.loss"
-              tracker run list --filter "attributes.status = 'FINISHED'" --limit 5 --json
+              tracker run list --experiment churn \\
+                --filter "metrics.accuracy > 0.9 and params.model = 'gbm'" \\
+                --order-by "metrics.loss"
+              tracker run list --filter "attributes.status = 'FINISHED'" --limit 5
             """)
     @OptionGroup var options: DBOptions
     @Option(help: "Only runs of this experiment.") var experiment: String?
@@ -303,7 +308,15 @@ struct MetricHistory: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let points = try store.metricHistory(runID: try resolveRun(store, runID), key: key)
+        let run = try resolveRun(store, runID)
+        let keys = try store.metricKeys(runID: run)
+        if !keys.contains(key) {
+            let message = "run \(run) has no metric '\(key)'; metrics: \(keys.isEmpty ? "none logged" : keys.joined(separator: ", "))"
+            // --json keeps MLflow's get-history answer for a key never logged (an empty list).
+            guard json else { throw TrackerError.notFound(message) }
+            printError("note: \(message)")
+        }
+        let points = try store.metricHistory(runID: run, key: key)
         let out = json ? JSON.array(points.map(\.json)).serialized(pretty: false) + "\n" : Self.table(points)
         FileHandle.standardOutput.write(Data(out.utf8))
     }
@@ -355,9 +368,11 @@ struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Ingest JSON Lines events (see README, Event format).",
         discussion: """
-            Reads FILE (or - for stdin) in batches of 10,000 events; each batch is one transaction.
-            A bad line rejects its whole batch and stops ingestion; earlier batches stay stored.
-            Example: tracker ingest events.jsonl --run 4f2c…
+            Reads FILE (or - for stdin) in batches of 10,000 events; each batch is one
+            transaction. A bad line rejects its whole batch and stops ingestion; earlier
+            batches stay stored.
+            Example:
+              tracker ingest events.jsonl --run 4f2c…
             """)
     @OptionGroup var options: DBOptions
     @OptionGroup var artifactOptions: ArtifactOptions

@@ -8,12 +8,14 @@ struct RunExec: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec", abstract: "Run a command as a tracked run, ingesting the events it writes to $TRACKER_EVENTS.",
         discussion: """
-            Creates a run, records the command line, working directory, git commit and dirty flag,
-            host and user, and exports TRACKER_RUN_ID, TRACKER_DB and TRACKER_EVENTS to the command.
-            Events are ingested while the command runs and after it exits. The run ends FINISHED
-            (exit 0), FAILED (non-zero exit) or KILLED (a signal, e.g. Ctrl-C); tracker exits with
-            the command's own status (128+N after signal N).
-            Example: tracker run exec --experiment churn --name gbm -- python train.py --lr 0.1
+            Creates a run, records the command line, working directory, git commit and
+            dirty flag, host and user, and exports TRACKER_RUN_ID, TRACKER_DB and
+            TRACKER_EVENTS to the command. Events are ingested while the command runs
+            and after it exits. The run ends FINISHED (exit 0), FAILED (non-zero exit)
+            or KILLED (a signal, e.g. Ctrl-C); tracker exits with the command's own
+            status (128+N after signal N).
+            Example:
+              tracker run exec --experiment churn --name gbm -- python train.py --lr 0.1
             """)
     @OptionGroup var options: DBOptions
     @OptionGroup var artifactOptions: ArtifactOptions

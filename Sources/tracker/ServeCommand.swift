@@ -9,11 +9,14 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the MLflow-compatible tracking server and tracker's native API.",
         discussion: """
-            Point the unmodified mlflow client at it with MLFLOW_TRACKING_URI=http://127.0.0.1:5000.
-            Binds to loopback by default; any other address needs --token (or $TRACKER_TOKEN), and
-            then every request needs "Authorization: Bearer TOKEN" (mlflow sends it when
-            MLFLOW_TRACKING_TOKEN is set). SIGTERM or Ctrl-C stops it after in-flight requests finish.
-            Example: tracker serve --port 5000 --db ./tracker.db
+            Point the unmodified mlflow client at it with
+            MLFLOW_TRACKING_URI=http://127.0.0.1:5000. Binds to loopback by default; any
+            other address needs --token (or $TRACKER_TOKEN), and then every request
+            needs "Authorization: Bearer TOKEN" (mlflow sends it when
+            MLFLOW_TRACKING_TOKEN is set). SIGTERM or Ctrl-C stops it after in-flight
+            requests finish.
+            Example:
+              tracker serve --port 5000 --db ./tracker.db
             """)
     @OptionGroup var options: DBOptions
     @OptionGroup var artifactOptions: ArtifactOptions
@@ -69,7 +72,14 @@ struct ServeCommand: AsyncParsableCommand {
         checkpoints.cancel()
         await checkpoints.value
         store.close()
-        try result.get()
+        do { try result.get() } catch  where Self.isAddressInUse(error) {
+            throw TrackerError.invalid("port \(port) on \(host) is already in use; pick another with --port (0 picks a free one)")
+        }
+    }
+
+    /// Whether a failed start is bind's EADDRINUSE (NIO's IOError says it only in its text).
+    static func isAddressInUse(_ error: Error) -> Bool {
+        String(describing: error).contains(String(cString: strerror(EADDRINUSE)))
     }
 }
 

@@ -146,3 +146,9 @@ func formatTime(_ ms: Int64) -> String { TimeParser.format(ms) }
 func usage<T>(_ parse: () throws -> T) throws -> T {
     do { return try parse() } catch let e as TrackerError { throw ValidationError(e.message) }
 }
+
+/// Parses an optional time option in `validate()`: a bad time is a usage error naming the option.
+func parseTime(_ flag: String, _ value: String?) throws -> Int64? {
+    guard let value else { return nil }
+    do { return try TimeParser.parse(value) } catch let e as TrackerError { throw ValidationError("\(flag): \(e.message)") }
+}
