@@ -15,6 +15,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
 
+echo "== Python environment (.venv, pinned in tests/requirements.txt): the Swift suite's browser test uses its selenium"
+scripts/python-env.sh
+
 echo "== swift format lint"
 swift format lint --strict -r Sources Tests Plugins Package.swift scripts/bench
 
@@ -31,7 +34,6 @@ if grep -qE '(✘ Test run|error: )' .build/swift-test.log || ! grep -qE '✔ Te
 fi
 
 echo "== python client tests (the real mlflow client against tracker serve)"
-scripts/python-env.sh
 TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python | tee .build/pytest.log
 echo "== MLflow compatibility harness (the same requests to mlflow server and tracker serve, compared)"
 TRACKER_BIN="$(swift build --show-bin-path)/tracker" .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat | tee -a .build/pytest.log
