@@ -29,35 +29,13 @@ extension Store {
             "environment '\(env)' is new (known: \(known.joined(separator: ", "))); check the name, or pass --new-env to create it")
     }
 
-    /// The version numbers of a model, ascending (throws when the model does not exist).
-    public func versionNumbers(model: String) throws -> [Int] {
-        let id = try self.model(named: model).id
-        return try db.read { c in
-            try c.query("SELECT version FROM model_versions WHERE model_id = ? ORDER BY version", [.integer(id)]) { $0.int(0) }
-        }
-    }
-
-    /// Throws "model 'M' has no version N; versions: …" unless the version exists.
-    public func requireVersion(model: String, version: Int) throws {
-        let versions = try versionNumbers(model: model)
-        if versions.contains(version) { return }
-        throw TrackerError.notFound(
-            "model '\(model)' has no version \(version); versions: \(versions.isEmpty ? "none" : versions.map(String.init).joined(separator: ", "))"
-        )
-    }
-
     /// The metric keys a run has logged, sorted (throws when the run does not exist).
     public func metricKeys(runID: String) throws -> [String] {
         try db.read { c in
-            guard try c.queryOne("SELECT id FROM runs WHERE run_uuid = ?", [.text(runID)], { $0.int64(0) }) != nil else {
-                throw TrackerError.notFound("run \(runID) not found; list runs with 'tracker run list'")
-            }
+            let (run, _) = try RunRepository.runKey(c, runID)
             return try c.query(
-                """
-                SELECT k.key FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id JOIN runs r ON r.id = l.run_id
-                WHERE r.run_uuid = ? ORDER BY k.key
-                """,
-                [.text(runID)]
+                "SELECT k.key FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ? ORDER BY k.key",
+                [.integer(run)]
             ) { $0.string(0) }
         }
     }

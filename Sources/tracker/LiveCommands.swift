@@ -321,7 +321,7 @@ struct GapCommand: ParsableCommand {
         for m in lower { o.directions[m] = .lowerIsBetter }
         for m in higher { o.directions[m] = .higherIsBetter }
         let store = try options.open()
-        if let version { try store.requireVersion(model: name, version: version) }
+        if let version { _ = try store.version(model: name, ref: String(version)) }
         let report = try store.gap(model: name, env: env, options: o)
         if report.versions.isEmpty && report.unattributed == nil {
             let known = try store.environments(model: name)

@@ -419,7 +419,7 @@ struct RollbackCommand: ParsableCommand {
     func run() throws {
         let store = try options.open()
         // A number that is no version at all gets the versions that exist, not a hint to promote it.
-        if let to, let n = Int(to.hasPrefix("v") ? String(to.dropFirst()) : to) { try store.requireVersion(model: name, version: n) }
+        if let to { _ = try store.version(model: name, ref: to) }
         let r = try store.rollback(model: name, env: env, to: to, reason: reason, actor: resolveActor(actor))
         print("rolled back \(name) in \(env): version \(r.from) -> version \(r.to)")
     }

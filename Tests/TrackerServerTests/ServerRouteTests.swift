@@ -22,7 +22,10 @@ import TrackerStore
 
     func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
 
-    func json(_ r: TestResponse) -> JSON { (try? JSON.parse(Array(r.body.readableBytesView))) ?? .null }
+    /// The body as JSON; unparsable JSON fails the test (it used to read as `.null` silently).
+    func json(_ r: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) -> JSON {
+        (try? requireJSON(Array(r.body.readableBytesView), sourceLocation: sourceLocation)) ?? .null
+    }
 
     @Test func experimentsRunsAndMetricsOnTheWire() async throws {
         let tmp = TempDir()
@@ -162,7 +165,10 @@ import TrackerStore
 
 @Suite struct RegistryRouteTests {
     func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
-    func json(_ r: TestResponse) -> JSON { (try? JSON.parse(Array(r.body.readableBytesView))) ?? .null }
+    /// The body as JSON; unparsable JSON fails the test (it used to read as `.null` silently).
+    func json(_ r: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) -> JSON {
+        (try? requireJSON(Array(r.body.readableBytesView), sourceLocation: sourceLocation)) ?? .null
+    }
 
     @Test func registryThroughTheMLflowAPI() async throws {
         let tmp = TempDir()
