@@ -58,6 +58,8 @@ let package = Package(
                 "TrackerStore", "TrackerCore", "TrackerReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // NIOThreadPool, which runs the SQLite work of the server and the UI (`Blocking`).
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         // `tracker serve`: MLflow REST subset + native API on Hummingbird, and the UI's routes.
         // Calls the store (repositories and services); no SQL here.
@@ -113,6 +115,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         // Runs the built `tracker` (and imports it for its parsers).
         .testTarget(name: "TrackerCLITests", dependencies: ["tracker", "TrackerStore", "TrackerCore", "TestSupport"]),
