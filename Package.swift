@@ -39,11 +39,13 @@ let package = Package(
         // live-event formats, the two filter languages, gate expressions, statistics, the gap and
         // report value types, ledger records, report formatting, time. No storage.
         .target(name: "TrackerCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly and
-        // alerts, delivery figures, promotion gates. Pure functions over values the store loads.
+        // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly (over
+        // a `WeeklyReportSource`, which the store implements) and alerts, delivery figures,
+        // promotion gates. Pure functions over values the store loads.
         .target(name: "TrackerAnalysis", dependencies: ["TrackerCore"]),
-        // The schema's Swift face: the SQL that loads and writes values, and the services
-        // (gap, weekly report, promote) that load inputs and hand them to TrackerAnalysis.
+        // The schema's Swift face: repositories (the SQL that loads and writes values), and the
+        // services (gap, promote) that load inputs and hand them to TrackerAnalysis inside their
+        // transaction.
         .target(
             name: "TrackerStore",
             dependencies: ["SQLiteKit", "TrackerCore", "TrackerAnalysis"],

@@ -282,6 +282,30 @@ extension DeploymentRepository {
         for d in try deployments(model: model) where d.endedAt == nil { out[d.version, default: []].append(d.env) }
         return out
     }
+
+    /// Environments any model has a deployment history or a gate policy in (or that a policy's
+    /// `--after` names: `gate set --env production --after staging` declares staging), sorted.
+    public func knownEnvironments() throws -> [String] {
+        try db.read { c in
+            try c.query(
+                """
+                SELECT env FROM deployment_ledger UNION SELECT env FROM gate_policies
+                UNION SELECT after_env FROM gate_policies WHERE after_env IS NOT NULL ORDER BY 1
+                """
+            ) { $0.string(0) }
+        }
+    }
+
+    /// Throws when `env` is new while other environments exist and `allowNew` is false: a typo
+    /// (`prodution`) would otherwise create an environment and bypass the real one's gates.
+    /// On a fresh database (no environment yet) every name is allowed.
+    public func checkEnvironment(_ env: String, allowNew: Bool) throws {
+        if allowNew { return }
+        let known = try knownEnvironments()
+        if known.isEmpty || known.contains(env) { return }
+        throw TrackerError.invalid(
+            "environment '\(env)' is new (known: \(known.joined(separator: ", "))); check the name, or pass --new-env to create it")
+    }
 }
 
 // MARK: - Store façade: one-line forwards, so call sites stay as they are.
@@ -320,4 +344,8 @@ extension Store {
     public func environments(model: String? = nil) throws -> [String] { try deployments.environments(model: model) }
 
     public func liveEnvironments(model: String) throws -> [Int: [String]] { try deployments.liveEnvironments(model: model) }
+
+    public func knownEnvironments() throws -> [String] { try deployments.knownEnvironments() }
+
+    public func checkEnvironment(_ env: String, allowNew: Bool) throws { try deployments.checkEnvironment(env, allowNew: allowNew) }
 }
