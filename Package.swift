@@ -37,7 +37,8 @@ let package = Package(
         ),
         // Values and pure logic shared by every layer: JSON, SHA-256 (swift-crypto), event and
         // live-event formats, the two filter languages, gate expressions, statistics, the gap and
-        // report value types, ledger records, report formatting, time. No storage.
+        // report value types, ledger records, report formatting, URL query strings, input limits,
+        // time. No storage.
         .target(name: "TrackerCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly (over
         // a `WeeklyReportSource`, which the store implements) and alerts, delivery figures,
@@ -103,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "TrackerServerTests",
             dependencies: [
-                "TrackerServer", "TrackerStore", "TrackerCore", "TestSupport",
+                "TrackerServer", "TrackerStore", "TrackerCore", "SQLiteKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,6 +14,7 @@ public struct GatePolicy: Sendable, Equatable {
 
 /// What `promote` decided.
 public struct PromotionOutcome: Sendable {
+    /// What happened to the deployment.
     public enum Result: Sendable, Equatable {
         /// Promoted (ledger id).
         case promoted(Int64)
@@ -24,11 +25,15 @@ public struct PromotionOutcome: Sendable {
         /// `--dry-run`: what would happen.
         case dryRun(wouldPass: Bool)
     }
+    /// What happened.
     public let result: Result
     /// The version promoted (an alias resolved to its number).
     public let version: Int
+    /// Every gate evaluated, passed or not.
     public let gates: [GateResult]
+    /// The version live in the environment before (nil: none).
     public let fromVersion: Int?
+    /// Whether `--force` overrode failed gates.
     public let forced: Bool
 }
 

@@ -4,7 +4,9 @@ import TrackerCore
 
 /// An experiment with how many active runs it has and when one last started or ended.
 public struct ExperimentSummary: Sendable, Equatable {
+    /// The experiment.
     public let experiment: Experiment
+    /// How many of its runs are active (not deleted).
     public let runCount: Int
     /// Latest start or end time of its runs (nil: no runs).
     public let lastActivity: Int64?
@@ -12,26 +14,38 @@ public struct ExperimentSummary: Sendable, Equatable {
 
 /// Latest, min and max of one metric of a run, and how many points it has.
 public struct MetricSummary: Sendable, Equatable {
+    /// The metric's name.
     public let key: String
+    /// Its latest value (NaN when that was NaN).
     public let latest: Double
+    /// Its lowest and highest values (nil: none but NaN).
     public let min: Double?
+    /// See `min`.
     public let max: Double?
+    /// How many points it has.
     public let count: Int
+    /// The step of the latest value.
     public let lastStep: Int64
 }
 
 /// A model version registered from a run.
 public struct VersionRef: Sendable, Equatable {
+    /// The registered model.
     public let model: String
+    /// The version number.
     public let version: Int
 }
 
 /// One point of a metric's history, bucketed for a chart.
 public struct SeriesPoint: Sendable, Equatable {
+    /// The step.
     public let step: Int64
+    /// When it was logged (UTC ms).
     public let time: Int64
+    /// The value.
     public let value: Double
 
+    /// A point.
     public init(step: Int64, time: Int64, value: Double) {
         (self.step, self.time, self.value) = (step, time, value)
     }
