@@ -250,4 +250,62 @@ import TrackerStore
             #expect(run?["outputs"] == .object([]) && run?["inputs"] == .object([]))
         }
     }
+
+    /// POSTs `payload` to an MLflow route and returns the answer's status and message.
+    func post(_ client: some TestClientProtocol, _ path: String, _ payload: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: "/api/2.0/mlflow/\(path)", method: .post, body: body(payload)) { r in
+            (r.status, json(r)["message"]?.stringValue ?? "")
+        }
+    }
+
+    @Test func runSearchRefusesFiltersAndOrdersInTheReferencesWords() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let cases: [(String, String)] = [
+                (#"{"experiment_ids":["0"],"filter":"metrics.acc ~ 1"}"#, "Invalid comparator '~' not one of '{'>', '>=', '!=', '=', '<', '<='}"),
+                (
+                    #"{"experiment_ids":["0"],"filter":"params.lr = 0.1"}"#,
+                    "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.1"
+                ),
+                (#"{"experiment_ids":["0"],"filter":"acc > 1"}"#, "Invalid attribute key 'acc' specified. Valid keys are '{'artifact_uri'"),
+                (#"{"experiment_ids":["0"],"order_by":["metrics.acc SIDEWAYS"]}"#, "Invalid ordering key in order_by clause 'metrics.acc SIDEWAYS'."),
+                (#"{"experiment_ids":["0"],"order_by":["bogus"]}"#, "Invalid attribute key 'bogus' specified. Valid keys are '{'artifact_uri'"),
+            ]
+            for (payload, words) in cases {
+                let (status, message) = try await post(client, "runs/search", payload)
+                #expect(status == .badRequest)
+                #expect(message.hasPrefix(words), "\(payload): \(message)")
+            }
+        }
+    }
+
+    @Test func runSearchTakesBareAttributesAndILIKEOnRunName() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            for name in ["Ranger", "other"] {
+                _ = try await post(client, "runs/create", #"{"experiment_id":"0","run_name":"\#(name)"}"#)
+            }
+            try await client.execute(
+                uri: "/api/2.0/mlflow/runs/search", method: .post, body: body(#"{"experiment_ids":["0"],"filter":"run_name ILIKE 'r%'"}"#)
+            ) { r in
+                #expect(r.status == .ok)
+                #expect(json(r)["runs"]?.arrayValue?.compactMap { $0["info"]?["run_name"]?.stringValue } == ["Ranger"])
+            }
+        }
+    }
+
+    @Test func loggedModelSearchRefusesAnOperatorInTheReferencesWords() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let (status, message) = try await post(client, "logged-models/search", #"{"experiment_ids":["0"],"filter":"bogus ~ 1"}"#)
+            #expect(status == .badRequest)
+            #expect(message == "Invalid comparison operator for attributes.bogus: '~'. Expected one of ('=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN').")
+        }
+    }
+
+    @Test func normpathIsPythons() {
+        for (path, normal) in [("", "."), ("../up", "../up"), ("a/../../up", "../up"), ("/a/./b/", "/a/b"), ("//x", "//x"), ("///x", "/x"), ("/..", "/")] {
+            #expect(MLflowWords.normpath(path) == normal, "\(path)")
+        }
+    }
 }
