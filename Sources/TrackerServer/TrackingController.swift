@@ -77,6 +77,10 @@ struct TrackingController {
             return .object([("experiment", MLflowJSON.experiment(e))])
         }
         r.add(router, .post, "\(p)/experiments/create", schema: [("name", [.required, .string]), ("artifact_location", [.string]), ("tags", [.array])]) { f in
+            // The reference checks an experiment tag's key as a name: an empty one "resolves to '.'".
+            if f.raw("tags")?.arrayValue?.contains(where: { ($0["key"]?.stringValue ?? "").isEmpty }) == true {
+                throw APIError.invalid(MLflowWords.nameResolves("", parameter: "key"))
+            }
             let e = try store.createExperiment(
                 name: try f.require("name"), artifactLocation: f.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 },
                 tags: try f.keyValues("tags"))
@@ -291,7 +295,10 @@ struct TrackingController {
                 $0.value.utf8.count > Limits.paramValueLength
                     ? KeyValue($0.key, String($0.value.utf8.prefix(Limits.paramValueLength)) ?? "") : $0
             }
-            try store.log(runID: id, LogBatch(params: truncated, tags: tags, metrics: metrics))
+            do { try store.log(runID: id, LogBatch(params: truncated, tags: tags, metrics: metrics)) } catch let e as TrackerError {
+                guard let words = MLflowWords.batchParamChanged(e) else { throw e }
+                throw APIError.invalid(words)
+            }
             return .object([])
         }
         let searchRuns: @Sendable (Fields) throws -> JSON = { f in

@@ -303,6 +303,33 @@ import TrackerStore
         }
     }
 
+    @Test func keysAndChangedParamsAreRefusedInTheReferencesWords() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
+                json($0)["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            }
+            let metric = #"{"run_id":"\#(run)","value":1,"timestamp":1,"key":"#
+            var (_, message) = try await post(client, "runs/log-metric", metric + #""bad*key"}"#)
+            #expect(message.hasPrefix(#"Invalid value "bad*key" for parameter 'name' supplied: Names may only contain alphanumerics"#))
+            (_, message) = try await post(client, "runs/log-metric", metric + #""a/../../up"}"#)
+            #expect(message.hasSuffix("This name would resolve to '../up'"), "\(message)")
+            _ = try await post(client, "runs/log-parameter", #"{"run_id":"\#(run)","key":"lr","value":"0.1"}"#)
+            (_, message) = try await post(client, "runs/log-parameter", #"{"run_id":"\#(run)","key":"lr","value":"0.2"}"#)
+            #expect(
+                message
+                    == "Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='\(run)'. Attempted logging new value '0.2'."
+            )
+            (_, message) = try await post(client, "runs/log-batch", #"{"run_id":"\#(run)","params":[{"key":"lr","value":"0.3"}]}"#)
+            #expect(
+                message
+                    == "Changing param values is not allowed. Params were already logged='[{'key': 'lr', 'old_value': '0.1', 'new_value': '0.3'}]' for run ID='\(run)'."
+            )
+            (_, message) = try await post(client, "experiments/create", #"{"name":"e","tags":[{"value":"v"}]}"#)
+            #expect(message.hasSuffix("This name would resolve to '.'"), "\(message)")
+        }
+    }
+
     @Test func normpathIsPythons() {
         for (path, normal) in [("", "."), ("../up", "../up"), ("a/../../up", "../up"), ("/a/./b/", "/a/b"), ("//x", "//x"), ("///x", "/x"), ("/..", "/")] {
             #expect(MLflowWords.normpath(path) == normal, "\(path)")
