@@ -190,6 +190,7 @@ struct RegistryController {
             ]
         ) { f in
             let name = try f.require("name")
+            try RegistryRules.checkSource(try f.require("source"))
             _ = try model(name)
             let runID = f.string("run_id").flatMap { $0.isEmpty ? nil : $0 }
             let v = try store.createModelVersion(
@@ -352,6 +353,36 @@ enum RegistryRules {
         if alias.count > 255 { throw APIError.invalid("'Registered model alias name' exceeds the maximum length of 255 characters") }
         if alias.lowercased() == "latest" { throw APIError.invalid("'latest' alias name (case insensitive) is reserved.") }
         if alias.wholeMatch(of: /[vV]\d+/) != nil { throw APIError.invalid("Version alias name '\(alias)' is reserved.") }
+    }
+
+    /// A version source with a URL scheme (`s3://`, `runs:/`, `mlflow-artifacts:/`) must name an
+    /// absolute path without relative parts, as the reference checks before it looks the model up.
+    /// Local paths stay accepted (tracker is permissive there: older clients send them).
+    static func checkSource(_ source: String) throws {
+        var decoded = source
+        while let next = decoded.replacingOccurrences(of: "+", with: " ").removingPercentEncoding, next != decoded { decoded = next }
+        guard let path = urlPath(decoded) else { return }
+        let collapsed = path.replacing(/\/+/, with: "/")
+        let trimmed = collapsed.hasSuffix("/") ? String(collapsed.reversed().drop { $0 == "/" }.reversed()) : collapsed
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+        let relative = !trimmed.hasPrefix("/") || parts.contains { $0 == "." || $0 == ".." } || decoded.split(separator: "/").contains("..")
+        if relative || trimmed.contains("\0") {
+            throw APIError.invalid(
+                "Invalid model version source: '\(decoded)'. If supplying a source as an http, https, local file path, ftp, objectstore, "
+                    + "or mlflow-artifacts uri, an absolute path must be provided without relative path references present. "
+                    + "Please provide an absolute path.")
+        }
+    }
+
+    /// The path of a URL with a scheme (`s3://bucket/a/b` → `/a/b`, `runs:/id/m` → `/id/m`); nil
+    /// for a string without a scheme or a `file:` URL (a local path).
+    static func urlPath(_ s: String) -> String? {
+        guard let colon = s.firstIndex(of: ":"), let first = s.first, first.isLetter,
+            s[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }), s[..<colon].lowercased() != "file"
+        else { return nil }
+        var rest = s[s.index(after: colon)...]
+        if rest.hasPrefix("//") { rest = rest.dropFirst(2).drop { $0 != "/" && $0 != "?" && $0 != "#" } }
+        return String(rest.prefix { $0 != "?" && $0 != "#" })
     }
 
     /// Registry tags: keys up to 250 characters, values up to 100000.

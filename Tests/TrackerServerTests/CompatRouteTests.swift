@@ -330,6 +330,20 @@ import TrackerStore
         }
     }
 
+    @Test func versionSourcesWithRelativePathsAreRefusedBeforeTheModelLookup() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            for source in ["s3://bucket", "s3://bucket/a/../b", "runs:/x/%2E%2E/y", "mlflow-artifacts:/a/./b"] {
+                let (status, message) = try await post(client, "model-versions/create", #"{"name":"no-such-model","source":"\#(source)"}"#)
+                #expect(status == .badRequest)
+                #expect(message.hasPrefix("Invalid model version source:"), "\(source): \(message)")
+            }
+            let (status, message) = try await post(client, "model-versions/create", #"{"name":"no-such-model","source":"s3://bucket/m"}"#)
+            #expect(status == .notFound)
+            #expect(message == "Registered Model with name=no-such-model not found")
+        }
+    }
+
     @Test func normpathIsPythons() {
         for (path, normal) in [("", "."), ("../up", "../up"), ("a/../../up", "../up"), ("/a/./b/", "/a/b"), ("//x", "//x"), ("///x", "/x"), ("/..", "/")] {
             #expect(MLflowWords.normpath(path) == normal, "\(path)")
