@@ -94,6 +94,10 @@ struct ArtifactsController {
         }
         r.add(router, .get, base) { f in
             let raw = f.string("path") ?? ""
+            if raw.allSatisfy({ $0 == "/" }) {
+                let folders = try store.artifactExperimentFolders().map { MLflowJSON.object([("path", .string($0)), ("is_dir", .bool(true))]) }
+                return MLflowJSON.object([("files", MLflowJSON.list(folders))])
+            }
             let (owner, prefix): (ArtifactOwner, String)
             do {
                 (owner, prefix) = try Self.resolve(raw)

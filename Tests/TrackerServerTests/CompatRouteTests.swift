@@ -349,4 +349,19 @@ import TrackerStore
             #expect(MLflowWords.normpath(path) == normal, "\(path)")
         }
     }
+
+    @Test func artifactRootListsTheExperimentsThatHoldArtifacts() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
+                json($0)["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            }
+            let root = "/api/2.0/mlflow-artifacts/artifacts"
+            try await client.execute(uri: root, method: .get) { r in #expect(json(r) == .object([])) }
+            try await client.execute(uri: "\(root)/0/\(run)/artifacts/a.txt", method: .put, body: body("hi")) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: root + "?path=", method: .get) { r in
+                #expect(json(r)["files"]?.arrayValue == [.object([("path", .string("0")), ("is_dir", .bool(true))])])
+            }
+        }
+    }
 }

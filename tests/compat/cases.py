@@ -318,6 +318,9 @@ def artifacts():
         Case(g, "GET", f"{ART}/{base}/..%2F..%2Fsecret", label="download traversal"),
         Case(g, "PUT", f"{ART}/{base}/..%2F..%2Fsecret", raw=b"x", label="upload traversal"),
         Case(g, "DELETE", f"{ART}/{base}/dir/sub/c.bin", label="delete"),
+        Case(g, "DELETE", f"{ART}/{base}/never.txt", label="delete missing"),
+        Case(g, "DELETE", f"{ART}/{base}/..%2F..%2Fsecret", label="delete traversal"),
+        Case(g, "GET", ART, label="list without path"),
         Case(g, "GET", ART, query={"path": base + "/dir"}, label="list after delete"),
         Case(g, "GET", "/api/3.0/mlflow/server-info", label="server-info"),
     ]
