@@ -9,7 +9,7 @@ import TrackerUI
 /// the listing `GET /api/2.0/mlflow-artifacts/artifacts?path=`. Files live in the
 /// content-addressed store; the database maps paths to digests, so no request path ever
 /// becomes a file-system path.
-struct ArtifactsController {
+struct ArtifactsController: Sendable {
     let r: Routes
     /// Largest upload accepted.
     let maxUpload: Int
@@ -35,101 +35,98 @@ struct ArtifactsController {
         return raw.hasSuffix("/") ? String(raw.dropLast()) : raw
     }
 
-    func register(_ router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<BasicRequestContext>) {
         let base = "/api/2.0/mlflow-artifacts/artifacts"
-        let store = r.store
-        let artifacts = r.artifacts
-        let maxUpload = self.maxUpload
-        router.put("\(base)/**") { request, context -> Response in
+        router.put("\(base)/**", use: upload)
+        router.get("\(base)/**", use: download)
+        router.delete("\(base)/**", use: delete)
+        r.add(router, .get, base, list)
+        router.get("/api/3.0/mlflow/server-info", use: serverInfo)
+    }
+
+    /// `PUT artifacts/<path>`: streams the body into the content-addressed store, then records it.
+    @Sendable func upload(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        do {
+            let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
+            if path.isEmpty { throw APIError.invalid("an artifact upload needs a file path") }
+            let (store, maxUpload) = (r.store, self.maxUpload)
+            // Check the owner exists before taking the bytes.
+            try await Blocking.run { try store.checkArtifactOwner(owner) }
+            let upload = try r.artifacts.beginUpload()
             do {
-                let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
-                if path.isEmpty { throw APIError.invalid("an artifact upload needs a file path") }
-                // Check the owner exists before taking the bytes.
-                try await Blocking.run { try store.checkArtifactOwner(owner) }
-                let upload = try artifacts.beginUpload()
-                do {
-                    var total = 0
-                    for try await chunk in request.body {
-                        total += chunk.readableBytes
-                        if total > maxUpload {
-                            throw APIError.invalid("the artifact is larger than the server's \(maxUpload)-byte upload limit")
-                        }
-                        try chunk.withUnsafeReadableBytes { try upload.write($0) }
-                    }
-                    let record = try upload.finish(path: path)
-                    try await Blocking.run { try store.putArtifact(owner, record) }
-                } catch {
-                    upload.abort()
-                    throw error
+                var total = 0
+                for try await chunk in request.body {
+                    total += chunk.readableBytes
+                    if total > maxUpload { throw APIError.invalid("the artifact is larger than the server's \(maxUpload)-byte upload limit") }
+                    try chunk.withUnsafeReadableBytes { try upload.write($0) }
                 }
-                return Response(status: .ok)
+                let record = try upload.finish(path: path)
+                try await Blocking.run { try store.putArtifact(owner, record) }
             } catch {
-                throw APIError.from(error)
+                upload.abort()
+                throw error
             }
+            return Response(status: .ok)
+        } catch {
+            throw APIError.from(error)
         }
-        router.get("\(base)/**") { _, context -> Response in
-            do {
-                let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
-                guard let record = try await Blocking.run({ try store.artifact(owner, path: path) }) else {
-                    throw APIError.notFound("No such artifact: '\(context.parameters.getCatchAll().joined(separator: "/"))'")
-                }
-                let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
-                var buffer = ByteBuffer()
-                buffer.writeBytes(data)
-                // Same origin as the web UI: never let an uploaded HTML or SVG render as a page.
-                return Response(
-                    status: .ok, headers: ArtifactSafety.downloadHeaders(path: path, data: data, inline: false), body: .init(byteBuffer: buffer))
-            } catch {
-                throw APIError.from(error)
+    }
+
+    /// `GET artifacts/<path>`: the file's bytes.
+    @Sendable func download(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        do {
+            let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
+            let (store, artifacts) = (r.store, r.artifacts)
+            guard let record = try await Blocking.run({ try store.artifact(owner, path: path) }) else {
+                throw APIError.notFound("No such artifact: '\(context.parameters.getCatchAll().joined(separator: "/"))'")
             }
+            let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
+            var buffer = ByteBuffer()
+            buffer.writeBytes(data)
+            // Same origin as the web UI: never let an uploaded HTML or SVG render as a page.
+            return Response(
+                status: .ok, headers: ArtifactSafety.downloadHeaders(path: path, data: data, inline: false), body: .init(byteBuffer: buffer))
+        } catch {
+            throw APIError.from(error)
         }
-        router.delete("\(base)/**") { _, context -> Response in
-            do {
-                let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
-                try await Blocking.run { try store.deleteArtifacts(owner, path: path) }
-                return emptyObject
-            } catch {
-                throw APIError.from(error)
-            }
+    }
+
+    /// `DELETE artifacts/<path>`: a file, or a folder's files.
+    @Sendable func delete(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        do {
+            let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
+            let store = r.store
+            try await Blocking.run { try store.deleteArtifacts(owner, path: path) }
+            return emptyObject
+        } catch {
+            throw APIError.from(error)
         }
-        r.add(router, .get, base) { f in
-            let raw = f.string("path") ?? ""
-            if raw.allSatisfy({ $0 == "/" }) {
-                let folders = try store.artifactExperimentFolders().map { MLflowJSON.object([("path", .string($0)), ("is_dir", .bool(true))]) }
-                return MLflowJSON.object([("files", MLflowJSON.list(folders))])
-            }
-            let (owner, prefix): (ArtifactOwner, String)
-            do {
-                (owner, prefix) = try Self.resolve(raw)
-            } catch let e as APIError where e.code == "RESOURCE_DOES_NOT_EXIST" {
-                return .object([])
-            }
-            let entries: [ArtifactEntry]
-            do {
-                entries = try store.listArtifacts(owner, prefix: prefix)
-            } catch let e as TrackerError where e.kind == .notFound {
-                return .object([])
-            }
-            if entries.isEmpty { return .object([]) }
-            return .object([
-                (
-                    "files",
-                    .array(
-                        entries.map { e in
-                            MLflowJSON.object([
-                                ("path", .string(e.name)), ("is_dir", .bool(e.isDir)), ("file_size", e.size.map { .int($0) }),
-                            ])
-                        })
-                )
-            ])
+    }
+
+    /// `GET artifacts?path=`: a folder's immediate children (the root: the experiment folders).
+    @Sendable func list(_ f: Fields) throws -> JSON {
+        let raw = f.string("path") ?? ""
+        if raw.allSatisfy({ $0 == "/" }) {
+            let folders = try r.store.artifactExperimentFolders().map { MLflowJSON.object([("path", .string($0)), ("is_dir", .bool(true))]) }
+            return MLflowJSON.object([("files", MLflowJSON.list(folders))])
         }
-        // Multipart uploads are not offered (server-info says so); the client then uses PUT.
-        router.get("/api/3.0/mlflow/server-info") { _, _ in
-            jsonResponse(
-                .object([
-                    ("store_type", .string("SqlStore")), ("multipart_uploads_enabled", .bool(false)),
-                    ("multipart_downloads_enabled", .bool(false)),
-                ]))
+        let (owner, prefix): (ArtifactOwner, String)
+        do { (owner, prefix) = try Self.resolve(raw) } catch let e as APIError where e.code == "RESOURCE_DOES_NOT_EXIST" { return .object([]) }
+        let entries: [ArtifactEntry]
+        do { entries = try r.store.listArtifacts(owner, prefix: prefix) } catch let e as TrackerError where e.kind == .notFound {
+            return .object([])
         }
+        let files = entries.map { e in
+            MLflowJSON.object([("path", .string(e.name)), ("is_dir", .bool(e.isDir)), ("file_size", e.size.map { .int($0) })])
+        }
+        return MLflowJSON.object([("files", MLflowJSON.list(files))])
+    }
+
+    /// Multipart uploads are not offered (server-info says so); the client then uses PUT.
+    @Sendable func serverInfo(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        jsonResponse(
+            .object([
+                ("store_type", .string("SqlStore")), ("multipart_uploads_enabled", .bool(false)), ("multipart_downloads_enabled", .bool(false)),
+            ]))
     }
 }

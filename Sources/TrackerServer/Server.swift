@@ -91,11 +91,11 @@ public func buildRouter(store: Store, artifacts: ArtifactStore, configuration c:
     let routes = Routes(store: store, artifacts: artifacts, bodyLimit: c.jsonLimit)
     ExperimentsController(r: routes).addRoutes(to: router)
     RunsController(r: routes).addRoutes(to: router)
-    ArtifactsController(r: routes, maxUpload: c.uploadLimit).register(router)
+    ArtifactsController(r: routes, maxUpload: c.uploadLimit).addRoutes(to: router)
     LoggedModelsController(r: routes).addRoutes(to: router)
     RegisteredModelsController(r: routes).addRoutes(to: router)
     ModelVersionsController(r: routes).addRoutes(to: router)
-    NativeController(r: routes, liveLimit: c.liveLimit).register(router)
+    NativeController(r: routes, liveLimit: c.liveLimit).addRoutes(to: router)
     WebUI(store: store, artifacts: artifacts, token: c.token).register(router)
     return router
 }
