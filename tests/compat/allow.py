@@ -49,6 +49,13 @@ ALLOWED = [
     ("mlflow-artifacts", r"list after delete", None,
      "tracker deletes empty folders with their last file; the reference leaves the empty directory"),
     ("logged-models", r"delete again", None, "tracker deletes logged models for good; the reference soft-deletes"),
+    ("logged-models", r"tags tag without key|params param without key", None,
+     "tracker refuses a logged-model tag or param without a key; the reference stores it under the empty key"),
+    ("logged-models", r"scratch model after a number as a tag value", None,
+     "a number sent as a logged-model tag value is kept as its text where the reference stores an empty value; this "
+     "read of the scratch model also shows the keyless tag the reference kept (above)"),
+    ("logged-models", r"upload to unknown model", None,
+     "artifacts of runs or logged models that do not exist are refused (files are indexed by owner in the database)"),
     ("metrics/get-history", cases("GET /ajax-api/2.0/mlflow/metrics/get-history ajax page 1",
                                   "GET /ajax-api/2.0/mlflow/metrics/get-history ajax page 2"), None,
      "README guarantee: a metric point re-sent with the same (run, key, step, time) replaces the earlier one, so "
