@@ -192,13 +192,13 @@ struct FilterParser {
                 continue
             }
             if c == "(" {
-                out.append(Token(kind: .lparen, column: col))
+                out.append(Token(kind: .lparen, column: col, raw: "("))
                 i += 1
             } else if c == ")" {
-                out.append(Token(kind: .rparen, column: col))
+                out.append(Token(kind: .rparen, column: col, raw: ")"))
                 i += 1
             } else if c == "," {
-                out.append(Token(kind: .comma, column: col))
+                out.append(Token(kind: .comma, column: col, raw: ","))
                 i += 1
             } else if c == "'" || c == "\"" || c == "`" {
                 var v = String.UnicodeScalarView()
@@ -242,7 +242,7 @@ struct FilterParser {
                 }
                 if op == "!" { throw error(col, "'!' must be followed by '='") }
                 if op == "==" { op = "=" }
-                out.append(Token(kind: .op(op), column: col))
+                out.append(Token(kind: .op(op), column: col, raw: op))
             } else if ("0"..."9").contains(c)
                 || ((c == "-" || c == "+" || c == ".") && i + 1 < s.count && (("0"..."9").contains(s[i + 1]) || s[i + 1] == "."))
             {

@@ -34,6 +34,7 @@ import TrackerCore
         ("params.lr = 0.1", "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.1"),
         ("tags.t = 1", "Expected a quoted string value for tag (e.g. 'my-value'). Got value 1"),
         ("metrics.acc = x", "Expected numeric value type for metric. Found x"),
+        ("metrics.acc > > 1", "Expected numeric value type for metric. Found >"),
         ("attributes.color = 'red'", "Invalid attribute key 'color' specified."),
     ])
     func syntaxErrorsCarryMLflowsWords(input: String, words: String) {
