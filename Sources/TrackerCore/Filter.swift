@@ -88,7 +88,8 @@ public struct RunOrder: Sendable, Equatable {
             switch w.uppercased() {
             case "ASC": ascending = true
             case "DESC": ascending = false
-            default: throw p.error(t.column, "expected ASC or DESC after the key")
+            default:
+                throw p.error(t.column, "expected ASC or DESC after the key", mlflow: "Invalid ordering key in order_by clause '\(text)'.")
             }
             _ = p.next()
         }
@@ -102,6 +103,46 @@ public struct RunOrder: Sendable, Equatable {
 public enum RunAttribute {
     public static let strings: Set<String> = ["run_id", "run_name", "status", "user_id", "artifact_uri", "experiment_id"]
     public static let numbers: Set<String> = ["start_time", "end_time", "created"]
+
+    /// The keys the reference lists when it refuses an attribute, as its Python sets print them.
+    static let mlflowFilterKeys = [
+        "artifact_uri", "run_id", "created", "status", "Run Name", "start_time", "user_id", "run name", "run_name", "Created",
+        "end_time", "Run name",
+    ]
+    static let mlflowOrderKeys = ["artifact_uri", "run_id", "created", "status", "start_time", "user_id", "run_name", "Created", "end_time"]
+
+    /// A Python set literal of strings as the reference's messages print one: `{'a', 'b'}`.
+    static func pythonSet(_ items: [String]) -> String { "{" + items.map { "'\($0)'" }.joined(separator: ", ") + "}" }
+
+    /// The reference's refusal of an attribute key it does not know.
+    static func unknownKeyWords(_ key: String, language: String) -> String {
+        "Invalid attribute key '\(key)' specified. Valid keys are '\(pythonSet(language == "filter" ? mlflowFilterKeys : mlflowOrderKeys))'"
+    }
+
+    /// The reference's refusal of an operator its key does not take (its sets, and its quoting slips, as printed).
+    static func comparatorWords(_ entity: FilterEntity, key: String, op: String) -> String {
+        let metric = pythonSet([">", ">=", "!=", "=", "<", "<="])
+        let paramOrTag = pythonSet(["!=", "=", "LIKE", "ILIKE", "IS NULL", "IS NOT NULL"])
+        let stringAttribute = pythonSet(["!=", "=", "LIKE", "ILIKE", "IN", "NOT IN"])
+        switch entity {
+        case .metric: return "Invalid comparator '\(op)' not one of '\(metric)"
+        case .param: return "Invalid comparator '\(op)' not one of '\(paramOrTag)'"
+        case .tag: return "Invalid comparator '\(op)' not one of '\(paramOrTag)"
+        case .attribute where numbers.contains(key): return "Invalid comparator '\(op)' not one of '\(stringAttribute)"
+        case .attribute: return "Invalid comparator '\(op)' not one of '\(stringAttribute)'"
+        }
+    }
+
+    /// The reference's refusal of a value of the wrong kind (`raw` as written).
+    static func valueWords(_ entity: FilterEntity, key: String, raw: String) -> String {
+        switch entity {
+        case .metric: return "Expected numeric value type for metric. Found \(raw)"
+        case .attribute where numbers.contains(key): return "Expected numeric value type for numeric attribute: \(key). Found \(raw)"
+        case .attribute: return "Expected a quoted string value for attributes. Got value \(raw)"
+        case .param: return "Expected a quoted string value for parameter (e.g. 'my-value'). Got value \(raw)"
+        case .tag: return "Expected a quoted string value for tag (e.g. 'my-value'). Got value \(raw)"
+        }
+    }
 }
 
 struct FilterParser {
@@ -115,6 +156,8 @@ struct FilterParser {
     struct Token {
         let kind: Kind
         let column: Int
+        /// The token as written (the reference quotes it in its messages).
+        var raw = ""
     }
 
     let text: String
@@ -130,8 +173,9 @@ struct FilterParser {
         do { tokens = try lex(Array(text.unicodeScalars)) } catch let e as TrackerError { lexError = e } catch {}
     }
 
-    func error(_ column: Int, _ what: String) -> TrackerError {
-        TrackerError.invalid("\(language) syntax error at column \(column): \(what) (in: \(text))")
+    /// A syntax error for the terminal; `mlflow` is the reference's wording for the MLflow API.
+    func error(_ column: Int, _ what: String, mlflow: String? = nil) -> TrackerError {
+        TrackerError.invalid("\(language) syntax error at column \(column): \(what) (in: \(text))", subject: mlflow.map { .filter(mlflow: $0) })
     }
 
     func lex(_ s: [Unicode.Scalar]) throws -> [Token] {
@@ -148,13 +192,13 @@ struct FilterParser {
                 continue
             }
             if c == "(" {
-                out.append(Token(kind: .lparen, column: col))
+                out.append(Token(kind: .lparen, column: col, raw: "("))
                 i += 1
             } else if c == ")" {
-                out.append(Token(kind: .rparen, column: col))
+                out.append(Token(kind: .rparen, column: col, raw: ")"))
                 i += 1
             } else if c == "," {
-                out.append(Token(kind: .comma, column: col))
+                out.append(Token(kind: .comma, column: col, raw: ","))
                 i += 1
             } else if c == "'" || c == "\"" || c == "`" {
                 var v = String.UnicodeScalarView()
@@ -179,8 +223,12 @@ struct FilterParser {
                     j += 1
                 }
                 if !closed { throw error(col, "unterminated \(c == "`" ? "back-quoted key" : "string")") }
-                out.append(Token(kind: .quoted(String(v), Character(c)), column: col))
+                out.append(Token(kind: .quoted(String(v), Character(c)), column: col, raw: String(String.UnicodeScalarView(s[i...min(j, s.count - 1)]))))
                 i = j + 1
+            } else if c == "~" {
+                // Not an operator here; lexed as one so the parser can refuse it for its key, as the reference does.
+                out.append(Token(kind: .op("~"), column: col, raw: "~"))
+                i += 1
             } else if "=!<>".unicodeScalars.contains(c) {
                 var op = String(c)
                 if i + 1 < s.count && s[i + 1] == "=" {
@@ -194,7 +242,7 @@ struct FilterParser {
                 }
                 if op == "!" { throw error(col, "'!' must be followed by '='") }
                 if op == "==" { op = "=" }
-                out.append(Token(kind: .op(op), column: col))
+                out.append(Token(kind: .op(op), column: col, raw: op))
             } else if ("0"..."9").contains(c)
                 || ((c == "-" || c == "+" || c == ".") && i + 1 < s.count && (("0"..."9").contains(s[i + 1]) || s[i + 1] == "."))
             {
@@ -207,12 +255,13 @@ struct FilterParser {
                 }
                 let t = String(String.UnicodeScalarView(s[i..<j]))
                 guard let d = Double(t) else { throw error(col, "'\(t)' is not a number") }
-                out.append(Token(kind: .number(d), column: col))
+                out.append(Token(kind: .number(d), column: col, raw: t))
                 i = j
             } else if isWordChar(c) {
                 var j = i
                 while j < s.count, isWordChar(s[j]) { j += 1 }
-                out.append(Token(kind: .word(String(String.UnicodeScalarView(s[i..<j]))), column: col))
+                let w = String(String.UnicodeScalarView(s[i..<j]))
+                out.append(Token(kind: .word(w), column: col, raw: w))
                 i = j
             } else {
                 throw error(col, "unexpected character '\(c)'")
@@ -250,7 +299,11 @@ struct FilterParser {
         guard let t = next() else { throw error(endColumn, "expected a key such as metrics.accuracy") }
         guard case .word(let w) = t.kind else { throw error(t.column, "expected a key such as metrics.accuracy") }
         guard let dot = w.firstIndex(of: ".") else {
-            throw error(t.column, "'\(w)' has no entity; write metrics.\(w), params.\(w), tags.\(w) or attributes.\(w)")
+            // A bare key is an attribute, as in MLflow (`run_name ILIKE 'a%'`).
+            if RunAttribute.strings.contains(w) || RunAttribute.numbers.contains(w) { return (.attribute, w) }
+            throw error(
+                t.column, "'\(w)' has no entity; write metrics.\(w), params.\(w), tags.\(w) or attributes.\(w)",
+                mlflow: RunAttribute.unknownKeyWords(w, language: language))
         }
         let entityWord = String(w[..<dot])
         guard let entity = FilterEntity(word: entityWord) else {
@@ -273,8 +326,8 @@ struct FilterParser {
     static func checkAttribute(_ key: String, column: Int, text: String, language: String = "filter") throws {
         if !RunAttribute.strings.contains(key) && !RunAttribute.numbers.contains(key) {
             throw TrackerError.invalid(
-                "\(language) syntax error at column \(column): unknown attribute '\(key)'; use one of \((RunAttribute.strings.union(RunAttribute.numbers)).sorted().joined(separator: ", ")) (in: \(text))"
-            )
+                "\(language) syntax error at column \(column): unknown attribute '\(key)'; use one of \((RunAttribute.strings.union(RunAttribute.numbers)).sorted().joined(separator: ", ")) (in: \(text))",
+                subject: .filter(mlflow: RunAttribute.unknownKeyWords(key, language: language)))
         }
     }
 
@@ -285,7 +338,11 @@ struct FilterParser {
         guard let t = next() else { throw error(endColumn, "expected an operator after '\(key)'") }
         var op: FilterOp
         switch t.kind {
-        case .op(let o): op = FilterOp(rawValue: o)!
+        case .op(let o):
+            guard let known = FilterOp(rawValue: o) else {
+                throw error(t.column, "unexpected '\(o)'", mlflow: RunAttribute.comparatorWords(entity, key: key, op: o))
+            }
+            op = known
         case .word(let w):
             switch w.uppercased() {
             case "LIKE": op = .like
@@ -311,18 +368,21 @@ struct FilterParser {
         default: throw error(t.column, "expected an operator after '\(key)'")
         }
         let numeric = entity == .metric || (entity == .attribute && RunAttribute.numbers.contains(key))
+        let refused = RunAttribute.comparatorWords(entity, key: key, op: op.rawValue)
         // Which operators each kind of key allows (MLflow's table).
         switch op {
         case .gt, .ge, .lt, .le:
-            if !numeric { throw error(t.column, "'\(op.rawValue)' compares numbers; \(entity.rawValue) '\(key)' is a string") }
+            if !numeric { throw error(t.column, "'\(op.rawValue)' compares numbers; \(entity.rawValue) '\(key)' is a string", mlflow: refused) }
         case .like, .ilike:
-            if numeric { throw error(t.column, "'\(op.rawValue)' compares strings; \(entity.rawValue) '\(key)' is a number") }
+            if numeric { throw error(t.column, "'\(op.rawValue)' compares strings; \(entity.rawValue) '\(key)' is a number", mlflow: refused) }
         case .isIn, .notIn:
             if entity != .attribute || numeric {
-                throw error(t.column, "'\(op.rawValue)' is only for string attributes such as attributes.run_id")
+                throw error(t.column, "'\(op.rawValue)' is only for string attributes such as attributes.run_id", mlflow: refused)
             }
         case .isNull, .isNotNull:
-            if entity == .metric || entity == .attribute { throw error(t.column, "'\(op.rawValue)' is only for params and tags") }
+            if entity == .metric || entity == .attribute {
+                throw error(t.column, "'\(op.rawValue)' is only for params and tags", mlflow: refused)
+            }
             return FilterClause(entity: entity, key: key, op: op, value: .none)
         case .eq, .ne: break
         }
@@ -341,17 +401,18 @@ struct FilterParser {
             return FilterClause(entity: entity, key: key, op: op, value: .list(items))
         }
         guard let v = next() else { throw error(endColumn, "expected a value after '\(op.rawValue)'") }
+        let badValue = RunAttribute.valueWords(entity, key: key, raw: v.raw)
         if numeric {
             switch v.kind {
             case .number(let d): return FilterClause(entity: entity, key: key, op: op, value: .number(d))
             case .quoted(let s, let q) where q != "`":
                 if let d = Double(s) { return FilterClause(entity: entity, key: key, op: op, value: .number(d)) }
-                throw error(v.column, "expected a number, found '\(s)'")
-            default: throw error(v.column, "expected a number")
+                throw error(v.column, "expected a number, found '\(s)'", mlflow: badValue)
+            default: throw error(v.column, "expected a number", mlflow: badValue)
             }
         }
         guard case .quoted(let s, let q) = v.kind, q != "`" else {
-            throw error(v.column, "expected a 'quoted' string value for \(entity.rawValue) '\(key)'")
+            throw error(v.column, "expected a 'quoted' string value for \(entity.rawValue) '\(key)'", mlflow: badValue)
         }
         return FilterClause(entity: entity, key: key, op: op, value: .string(s))
     }

@@ -17,9 +17,9 @@ public enum SimpleFilter {
     public static func parse(_ text: String) throws -> [SimpleClause] {
         var out: [SimpleClause] = []
         var s = Substring(text)
-        func fail(_ what: String) -> TrackerError {
+        func fail(_ what: String, subject: TrackerError.Subject? = nil) -> TrackerError {
             let col = text.count - s.count + 1
-            return TrackerError.invalid("filter syntax error at column \(col): \(what) (in: \(text))")
+            return TrackerError.invalid("filter syntax error at column \(col): \(what) (in: \(text))", subject: subject)
         }
         func skip() { while s.first?.isWhitespace == true { s.removeFirst() } }
         func quoted() throws -> String {
@@ -93,7 +93,9 @@ public enum SimpleFilter {
                 }
             }
             guard ["=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"].contains(op) else {
-                throw fail("expected an operator")
+                if op.isEmpty { op = String(s.prefix { !$0.isWhitespace }) }
+                let entity = tag.map { "tags.\($0)" } ?? (key.hasPrefix("attributes.") ? key : "attributes.\(key)")
+                throw fail("expected an operator", subject: .badOperator(key: entity, op: op))
             }
             skip()
             var values: [String] = []

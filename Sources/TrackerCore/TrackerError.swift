@@ -40,6 +40,17 @@ public struct TrackerError: Error, CustomStringConvertible, Sendable, Equatable 
         case tooLong(field: String, limit: Int)
         /// A required value that is empty; `field` names it as the MLflow API does.
         case missing(field: String)
+        /// A search filter or order-by the MLflow API refuses; `mlflow` is the reference's wording
+        /// (the message keeps tracker's hint for the terminal).
+        case filter(mlflow: String)
+        /// A search filter clause with an operator its key does not take (`op` as written).
+        case badOperator(key: String, op: String)
+        /// A metric, param or tag key with a character outside MLflow's set.
+        case badName(String)
+        /// A key that does not stay the same as a relative path (`..` parts, a leading `/`).
+        case nameResolves(String)
+        /// A param logged again with another value.
+        case paramChanged(key: String, old: String, new: String, run: String)
     }
 
     public let kind: Kind

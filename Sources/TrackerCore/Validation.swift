@@ -29,11 +29,12 @@ public enum Limits {
                 || u == 0x5F || u == 0x2D || u == 0x2E || u == 0x20 || u == 0x3A || u == 0x2F
             if !ok {
                 throw TrackerError.invalid(
-                    "\(what) '\(key)' has a character that is not allowed; use letters, digits, '_', '-', '.', ' ', ':' and '/'")
+                    "\(what) '\(key)' has a character that is not allowed; use letters, digits, '_', '-', '.', ' ', ':' and '/'",
+                    subject: .badName(key))
             }
         }
         if key.hasPrefix("/") || key.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." }) {
-            throw TrackerError.invalid("\(what) '\(key)' must be a relative name without '..' parts")
+            throw TrackerError.invalid("\(what) '\(key)' must be a relative name without '..' parts", subject: .nameResolves(key))
         }
     }
 

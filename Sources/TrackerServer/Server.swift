@@ -89,11 +89,13 @@ public func buildRouter(store: Store, artifacts: ArtifactStore, configuration c:
     if let token = c.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
     router.get("/health") { _, _ in "OK" }
     let routes = Routes(store: store, artifacts: artifacts, bodyLimit: c.jsonLimit)
-    TrackingController(r: routes).register(router)
-    ArtifactsController(r: routes, maxUpload: c.uploadLimit).register(router)
-    LoggedModelsController(r: routes).register(router)
-    RegistryController(r: routes).register(router)
-    NativeController(r: routes, liveLimit: c.liveLimit).register(router)
+    ExperimentsController(r: routes).addRoutes(to: router)
+    RunsController(r: routes).addRoutes(to: router)
+    ArtifactsController(r: routes, maxUpload: c.uploadLimit).addRoutes(to: router)
+    LoggedModelsController(r: routes).addRoutes(to: router)
+    RegisteredModelsController(r: routes).addRoutes(to: router)
+    ModelVersionsController(r: routes).addRoutes(to: router)
+    NativeController(r: routes, liveLimit: c.liveLimit).addRoutes(to: router)
     WebUI(store: store, artifacts: artifacts, token: c.token).register(router)
     return router
 }

@@ -287,8 +287,47 @@ enum MLflowWords {
         case .runNotActive(let run, let state): return "The run \(run) must be in the 'active' state. Current state is \(state)."
         case .tooLong(let field, let limit): return "'\(field)' exceeds the maximum length of \(limit) characters"
         case .missing(let field): return "Missing value for required parameter '\(field)'."
+        case .filter(let words): return words
+        case .badOperator(let key, let op):
+            return "Invalid comparison operator for \(key): '\(op)'. Expected one of ('=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN')."
+        case .badName(let name):
+            return "Invalid value \(PythonJSON.dumps(.string(name))) for parameter 'name' supplied: Names may only contain alphanumerics, "
+                + "underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/)."
+        case .nameResolves(let name): return nameResolves(name, parameter: "name")
+        case .paramChanged(let key, let old, let new, let run):
+            return "Changing param values is not allowed. Param with key='\(key)' was already logged with value='\(old)' "
+                + "for run ID='\(run)'. Attempted logging new value '\(new)'."
         case nil: return e.message
         }
+    }
+
+    /// The reference's refusal of a name that a file system would read as another one.
+    static func nameResolves(_ name: String, parameter: String) -> String {
+        "Invalid value \(PythonJSON.dumps(.string(name))) for parameter '\(parameter)' supplied: Names may be treated as files in "
+            + "certain cases, and must not resolve to other names when treated as such. This name would resolve to '\(normpath(name))'"
+    }
+
+    /// log-batch words a changed param as a list of every change (tracker stops at the first).
+    static func batchParamChanged(_ e: TrackerError) -> String? {
+        guard case .paramChanged(let key, let old, let new, let run) = e.subject else { return nil }
+        return "Changing param values is not allowed. Params were already logged="
+            + "'[{'key': '\(key)', 'old_value': '\(old)', 'new_value': '\(new)'}]' for run ID='\(run)'."
+    }
+
+    /// Python's `posixpath.normpath`, which the reference quotes.
+    static func normpath(_ path: String) -> String {
+        if path.isEmpty { return "." }
+        let slashes = path.hasPrefix("//") && !path.hasPrefix("///") ? 2 : (path.hasPrefix("/") ? 1 : 0)
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part != ".." || (slashes == 0 && parts.isEmpty) || parts.last == ".." {
+                parts.append(part)
+            } else if !parts.isEmpty {
+                parts.removeLast()
+            }
+        }
+        let out = String(repeating: "/", count: slashes) + parts.joined(separator: "/")
+        return out.isEmpty ? "." : out
     }
 }
 

@@ -249,6 +249,16 @@ extension Store {
         }
     }
 
+    /// The artifact proxy's root folders: ids of the experiments that hold any run or logged-model
+    /// artifact, sorted as names (the reference lists its artifact directory).
+    public func artifactExperimentFolders() throws -> [String] {
+        let sql = """
+            SELECT r.experiment_id FROM artifacts a JOIN runs r ON r.id = a.run_id
+            UNION SELECT m.experiment_id FROM logged_model_artifacts la JOIN logged_models m ON m.id = la.model_id
+            """
+        return try db.read { c in try c.query(sql, []) { String($0.int64(0)) } }.sorted()
+    }
+
     /// Immediate children of the folder `prefix` ('' = the root): names relative to it.
     public func listArtifacts(_ owner: ArtifactOwner, prefix: String) throws -> [ArtifactEntry] {
         let records = try db.read { c in try Store.artifactRecords(c, owner) }

@@ -44,8 +44,9 @@ struct RunQuery {
             args.append(.text(RunQuery.glob(fromLike: value)))
             return "\(column) GLOB ?"
         case .ilike:
+            // lower() on both sides: case-insensitive in every SQL dialect (SQLite's LIKE only folds ASCII, PostgreSQL's not at all).
             args.append(.text(value))
-            return "\(column) LIKE ?"
+            return "lower(\(column)) LIKE lower(?)"
         case .ne:
             args.append(.text(value))
             return "\(column) != ?"

@@ -250,4 +250,118 @@ import TrackerStore
             #expect(run?["outputs"] == .object([]) && run?["inputs"] == .object([]))
         }
     }
+
+    /// POSTs `payload` to an MLflow route and returns the answer's status and message.
+    func post(_ client: some TestClientProtocol, _ path: String, _ payload: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: "/api/2.0/mlflow/\(path)", method: .post, body: body(payload)) { r in
+            (r.status, json(r)["message"]?.stringValue ?? "")
+        }
+    }
+
+    @Test func runSearchRefusesFiltersAndOrdersInTheReferencesWords() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let cases: [(String, String)] = [
+                (#"{"experiment_ids":["0"],"filter":"metrics.acc ~ 1"}"#, "Invalid comparator '~' not one of '{'>', '>=', '!=', '=', '<', '<='}"),
+                (
+                    #"{"experiment_ids":["0"],"filter":"params.lr = 0.1"}"#,
+                    "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.1"
+                ),
+                (#"{"experiment_ids":["0"],"filter":"acc > 1"}"#, "Invalid attribute key 'acc' specified. Valid keys are '{'artifact_uri'"),
+                (#"{"experiment_ids":["0"],"order_by":["metrics.acc SIDEWAYS"]}"#, "Invalid ordering key in order_by clause 'metrics.acc SIDEWAYS'."),
+                (#"{"experiment_ids":["0"],"order_by":["bogus"]}"#, "Invalid attribute key 'bogus' specified. Valid keys are '{'artifact_uri'"),
+            ]
+            for (payload, words) in cases {
+                let (status, message) = try await post(client, "runs/search", payload)
+                #expect(status == .badRequest)
+                #expect(message.hasPrefix(words), "\(payload): \(message)")
+            }
+        }
+    }
+
+    @Test func runSearchTakesBareAttributesAndILIKEOnRunName() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            for name in ["Ranger", "other"] {
+                _ = try await post(client, "runs/create", #"{"experiment_id":"0","run_name":"\#(name)"}"#)
+            }
+            try await client.execute(
+                uri: "/api/2.0/mlflow/runs/search", method: .post, body: body(#"{"experiment_ids":["0"],"filter":"run_name ILIKE 'r%'"}"#)
+            ) { r in
+                #expect(r.status == .ok)
+                #expect(json(r)["runs"]?.arrayValue?.compactMap { $0["info"]?["run_name"]?.stringValue } == ["Ranger"])
+            }
+        }
+    }
+
+    @Test func loggedModelSearchRefusesAnOperatorInTheReferencesWords() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let (status, message) = try await post(client, "logged-models/search", #"{"experiment_ids":["0"],"filter":"bogus ~ 1"}"#)
+            #expect(status == .badRequest)
+            #expect(message == "Invalid comparison operator for attributes.bogus: '~'. Expected one of ('=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN').")
+        }
+    }
+
+    @Test func keysAndChangedParamsAreRefusedInTheReferencesWords() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
+                json($0)["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            }
+            let metric = #"{"run_id":"\#(run)","value":1,"timestamp":1,"key":"#
+            var (_, message) = try await post(client, "runs/log-metric", metric + #""bad*key"}"#)
+            #expect(message.hasPrefix(#"Invalid value "bad*key" for parameter 'name' supplied: Names may only contain alphanumerics"#))
+            (_, message) = try await post(client, "runs/log-metric", metric + #""a/../../up"}"#)
+            #expect(message.hasSuffix("This name would resolve to '../up'"), "\(message)")
+            _ = try await post(client, "runs/log-parameter", #"{"run_id":"\#(run)","key":"lr","value":"0.1"}"#)
+            (_, message) = try await post(client, "runs/log-parameter", #"{"run_id":"\#(run)","key":"lr","value":"0.2"}"#)
+            #expect(
+                message
+                    == "Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='\(run)'. Attempted logging new value '0.2'."
+            )
+            (_, message) = try await post(client, "runs/log-batch", #"{"run_id":"\#(run)","params":[{"key":"lr","value":"0.3"}]}"#)
+            #expect(
+                message
+                    == "Changing param values is not allowed. Params were already logged='[{'key': 'lr', 'old_value': '0.1', 'new_value': '0.3'}]' for run ID='\(run)'."
+            )
+            (_, message) = try await post(client, "experiments/create", #"{"name":"e","tags":[{"value":"v"}]}"#)
+            #expect(message.hasSuffix("This name would resolve to '.'"), "\(message)")
+        }
+    }
+
+    @Test func versionSourcesWithRelativePathsAreRefusedBeforeTheModelLookup() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            for source in ["s3://bucket", "s3://bucket/a/../b", "runs:/x/%2E%2E/y", "mlflow-artifacts:/a/./b"] {
+                let (status, message) = try await post(client, "model-versions/create", #"{"name":"no-such-model","source":"\#(source)"}"#)
+                #expect(status == .badRequest)
+                #expect(message.hasPrefix("Invalid model version source:"), "\(source): \(message)")
+            }
+            let (status, message) = try await post(client, "model-versions/create", #"{"name":"no-such-model","source":"s3://bucket/m"}"#)
+            #expect(status == .notFound)
+            #expect(message == "Registered Model with name=no-such-model not found")
+        }
+    }
+
+    @Test func normpathIsPythons() {
+        for (path, normal) in [("", "."), ("../up", "../up"), ("a/../../up", "../up"), ("/a/./b/", "/a/b"), ("//x", "//x"), ("///x", "/x"), ("/..", "/")] {
+            #expect(MLflowWords.normpath(path) == normal, "\(path)")
+        }
+    }
+
+    @Test func artifactRootListsTheExperimentsThatHoldArtifacts() async throws {
+        let tmp = TempDir()
+        try await app(tmp).test(.router) { client in
+            let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
+                json($0)["run"]?["info"]?["run_id"]?.stringValue ?? ""
+            }
+            let root = "/api/2.0/mlflow-artifacts/artifacts"
+            try await client.execute(uri: root, method: .get) { r in #expect(json(r) == .object([])) }
+            try await client.execute(uri: "\(root)/0/\(run)/artifacts/a.txt", method: .put, body: body("hi")) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: root + "?path=", method: .get) { r in
+                #expect(json(r)["files"]?.arrayValue == [.object([("path", .string("0")), ("is_dir", .bool(true))])])
+            }
+        }
+    }
 }

@@ -21,6 +21,37 @@ import TrackerCore
         #expect(try RunFilter.parse("metric.\"val loss\" <= -1e-3").clauses.first?.value == .number(-0.001))
     }
 
+    @Test func bareKeysAreAttributesAsInMLflow() throws {
+        #expect(try RunFilter.parse("run_name ILIKE 'r%'").clauses == [FilterClause(entity: .attribute, key: "run_name", op: .ilike, value: .string("r%"))])
+        #expect(try RunOrder.parse("start_time DESC") == RunOrder(entity: .attribute, key: "start_time", ascending: false))
+    }
+
+    /// Each syntax error also carries the reference server's words, which the MLflow API answers with.
+    @Test(arguments: [
+        ("acc > 1", "Invalid attribute key 'acc' specified. Valid keys are '{'artifact_uri', 'run_id', 'created', "),
+        ("metrics.acc ~ 1", "Invalid comparator '~' not one of '{'>', '>=', '!=', '=', '<', '<='}"),
+        ("metrics.acc LIKE 'x'", "Invalid comparator 'LIKE' not one of '{'>', '>=', '!=', '=', '<', '<='}"),
+        ("params.lr = 0.1", "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.1"),
+        ("tags.t = 1", "Expected a quoted string value for tag (e.g. 'my-value'). Got value 1"),
+        ("metrics.acc = x", "Expected numeric value type for metric. Found x"),
+        ("metrics.acc > > 1", "Expected numeric value type for metric. Found >"),
+        ("attributes.color = 'red'", "Invalid attribute key 'color' specified."),
+    ])
+    func syntaxErrorsCarryMLflowsWords(input: String, words: String) {
+        do {
+            _ = try RunFilter.parse(input)
+            Issue.record("expected an error for \(input)")
+        } catch let e as TrackerError {
+            guard case .filter(let mlflow) = e.subject else {
+                Issue.record("no MLflow words: \(e.message)")
+                return
+            }
+            #expect(mlflow.hasPrefix(words), "\(mlflow)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
     @Test(arguments: [
         ("metrics.acc >", "column 14: expected a value"),
         ("acc > 1", "column 1: 'acc' has no entity"),

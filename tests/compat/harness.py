@@ -138,11 +138,20 @@ TIME_KEYS = re.compile(r"(time|timestamp|timestamp_ms)$")
 HEX32 = re.compile(r"\b[0-9a-f]{32}\b")
 MODEL_ID = re.compile(r"\bm-[0-9a-f]{32}\b")
 EPOCH_MS = re.compile(r"\b1[0-9]{12}\b")
+# A Python set of strings inside a message ("Valid keys are '{'name', 'run_id'}'"): the reference
+# prints sets in an order that changes with each server start (string hashing is salted), so the
+# items are compared sorted.
+PYSET = re.compile(r"\{('(?:[^'\\]|\\.)*'(?:, '(?:[^'\\]|\\.)*')*)\}")
+PYSET_ITEM = re.compile(r"'(?:[^'\\]|\\.)*'")
+# Lists of {key, value} whose order the reference leaves to its database (no ORDER BY: SQLite
+# happens to return rows in insertion order, other backends do not): compared sorted by key.
+UNORDERED_KEY_VALUES = {"params", "tags"}
 # Run names the servers invent ("adjective-noun-NNN"); each server has its own word lists.
 GENERATED_NAME = re.compile(r"[a-z]+-[a-z]+-\d{1,3}")
 
 
 def norm_string(s, ctx):
+    s = PYSET.sub(lambda m: "{" + ", ".join(sorted(PYSET_ITEM.findall(m.group(1)))) + "}", s)
     # Longest first so a model id is replaced before a run id inside it.
     for name, value in sorted(ctx.items(), key=lambda kv: -len(str(kv[1]))):
         v = str(value)
@@ -157,7 +166,10 @@ def normalise(value, ctx, key=""):
     if isinstance(value, dict):
         return {k: normalise(v, ctx, k) for k, v in value.items() if k not in IGNORED_KEYS}
     if isinstance(value, list):
-        return [normalise(v, ctx) for v in value]
+        items = [normalise(v, ctx) for v in value]
+        if key in UNORDERED_KEY_VALUES and all(isinstance(v, dict) and "key" in v for v in items):
+            items.sort(key=lambda kv: kv["key"])
+        return items
     if key == "next_page_token" and value:
         return "<token>"
     if TIME_KEYS.search(key) and isinstance(value, (int, str)) and str(value).isdigit():

@@ -67,8 +67,8 @@ extension MetricRepository {
                 if existing != p.value {
                     throw TrackerError(
                         .conflict,
-                        "param '\(p.key)' of run \(runID) is already '\(existing)'; changing param values is not allowed (log a new run, or use a tag or metric for values that change)"
-                    )
+                        "param '\(p.key)' of run \(runID) is already '\(existing)'; changing param values is not allowed (log a new run, or use a tag or metric for values that change)",
+                        subject: .paramChanged(key: p.key, old: existing, new: p.value, run: runID))
                 }
                 continue
             }
