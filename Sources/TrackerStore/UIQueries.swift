@@ -115,7 +115,7 @@ extension Store {
             var out: [SeriesPoint] = []
             out.reserveCapacity(buckets * 4)
             var reducer = MinMaxReducer(lo: lo, hi: hi, buckets: buckets)
-            let stmt = try c.cached(all)
+            let stmt = try c.statement(all)
             try stmt.bind(args)
             defer { stmt.reset() }
             while try stmt.step() {

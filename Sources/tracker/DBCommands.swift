@@ -116,5 +116,6 @@ struct DBBackup: ParsableCommand {
 
 /// The absolute form of a path, for messages.
 func absolutePath(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.path
+    if Store.isPostgresURL(path) { return path }
+    return URL(fileURLWithPath: path).standardizedFileURL.path
 }
