@@ -140,9 +140,11 @@ public final class Statement {
 /// (PostgreSQL) hands rows of already decoded values (`init(cells:)`); the accessors convert them
 /// as SQLite converts a column (an integer read as a double, NULL read as 0 or "").
 public struct Row {
-    let handle: OpaquePointer?
+    // Inlinable accessors: the SQLite path stays a direct C call at every call site (the seam
+    // must cost SQLite nothing); decoded cells take the out-of-line conversions.
+    @usableFromInline let handle: OpaquePointer?
     /// The values of a decoded row; empty for a SQLite statement's row.
-    let cells: UnsafeBufferPointer<SQLiteValue>
+    @usableFromInline let cells: UnsafeBufferPointer<SQLiteValue>
 
     init(handle: OpaquePointer) {
         self.handle = handle
@@ -184,19 +186,23 @@ public struct Row {
     }
 
     /// Whether a column is NULL.
+    @inlinable
     public func isNull(_ index: Int) -> Bool {
         guard let handle else { return cells[index].isNull }
         return sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
     }
 
     /// An integer column (0 for NULL).
+    @inlinable
     public func int64(_ index: Int) -> Int64 {
         guard let handle else { return Row.int64(cells[index]) }
         return sqlite3_column_int64(handle, Int32(index))
     }
     /// An integer column as `Int` (0 for NULL).
+    @inlinable
     public func int(_ index: Int) -> Int { Int(int64(index)) }
     /// A real column (0 for NULL).
+    @inlinable
     public func double(_ index: Int) -> Double {
         guard let handle else { return Row.double(cells[index]) }
         return sqlite3_column_double(handle, Int32(index))
@@ -209,12 +215,15 @@ public struct Row {
     /// A nullable text column.
     public func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(index) }
     /// A nullable integer column.
+    @inlinable
     public func optionalInt64(_ index: Int) -> Int64? { isNull(index) ? nil : int64(index) }
     /// A nullable real column.
+    @inlinable
     public func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
 
     // SQLite's conversions for a decoded value (https://sqlite.org/c3ref/column_blob.html).
-    private static func int64(_ v: SQLiteValue) -> Int64 {
+    @usableFromInline
+    static func int64(_ v: SQLiteValue) -> Int64 {
         switch v {
         case .integer(let i): return i
         case .real(let d): return d.isFinite ? Int64(exactly: d.rounded(.towardZero)) ?? (d < 0 ? .min : .max) : 0
@@ -223,7 +232,8 @@ public struct Row {
         }
     }
 
-    private static func double(_ v: SQLiteValue) -> Double {
+    @usableFromInline
+    static func double(_ v: SQLiteValue) -> Double {
         switch v {
         case .integer(let i): return Double(i)
         case .real(let d): return d
