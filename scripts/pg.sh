@@ -56,7 +56,7 @@ start() {
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$(owner)" tracker
+  as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$(owner)" tracker || { stop "$dir"; exit 1; }
   echo "postgres://$(owner)@127.0.0.1:$port/tracker"
 }
 
