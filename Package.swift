@@ -54,13 +54,16 @@ let package = Package(
         ),
         // Values and pure logic shared by every layer: JSON, SHA-256 (swift-crypto), event and
         // live-event formats, the two filter languages, gate expressions, statistics, the gap and
-        // report value types, ledger records, report formatting, time. No storage.
+        // report value types, ledger records, report formatting, URL query strings, input limits,
+        // time. No storage.
         .target(name: "TrackerCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly and
-        // alerts, delivery figures, promotion gates. Pure functions over values the store loads.
+        // Analysis: gap estimates and verdicts, incumbent comparison, weekly report assembly (over
+        // a `WeeklyReportSource`, which the store implements) and alerts, delivery figures,
+        // promotion gates. Pure functions over values the store loads.
         .target(name: "TrackerAnalysis", dependencies: ["TrackerCore"]),
-        // The schema's Swift face: the SQL that loads and writes values, and the services
-        // (gap, weekly report, promote) that load inputs and hand them to TrackerAnalysis.
+        // The schema's Swift face: repositories (the SQL that loads and writes values), and the
+        // services (gap, promote) that load inputs and hand them to TrackerAnalysis inside their
+        // transaction.
         .target(
             name: "TrackerStore",
             dependencies: ["SQLiteKit", "TrackerPostgres", "TrackerCore", "TrackerAnalysis"],
@@ -75,6 +78,8 @@ let package = Package(
                 "TrackerStore", "TrackerCore", "TrackerReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // NIOThreadPool, which runs the SQLite work of the server and the UI (`Blocking`).
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         // `tracker serve`: MLflow REST subset + native API on Hummingbird, and the UI's routes.
         // Calls the store (repositories and services); no SQL here.
@@ -116,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "TrackerServerTests",
             dependencies: [
-                "TrackerServer", "TrackerStore", "TrackerCore", "TestSupport",
+                "TrackerServer", "TrackerStore", "TrackerCore", "SQLiteKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,6 +135,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         // Runs the built `tracker` (and imports it for its parsers).
         .testTarget(name: "TrackerCLITests", dependencies: ["tracker", "TrackerStore", "TrackerCore", "TestSupport"]),

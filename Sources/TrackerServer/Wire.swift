@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import TrackerCore
 import TrackerStore
+import TrackerUI
 
 /// Errors as MLflow's wire format: `{"error_code": ..., "message": ...}` with the canonical status.
 struct APIError: Error, HTTPResponseError {
@@ -167,16 +168,8 @@ func fields(_ request: Request, limit: Int) async throws -> Fields {
     return Fields(body: json, query: queryFields(request), isQuery: false)
 }
 
-/// Runs blocking SQLite and file work on a thread pool of its own, off Swift's cooperative pool.
-enum Blocking {
-    static let queue = DispatchQueue(label: "tracker.blocking", qos: .userInitiated, attributes: .concurrent)
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            queue.async { cont.resume(with: Result { try body() }) }
-        }
-    }
-}
+/// SQLite and file work runs on TrackerUI's pool, which `tracker serve` sizes and shuts down.
+typealias Blocking = TrackerUI.Blocking
 
 /// Opaque page tokens: base64 of `{"offset": N}`, as the reference server uses.
 enum PageToken {

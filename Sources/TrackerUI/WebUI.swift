@@ -167,14 +167,3 @@ public struct WebUI: Sendable {
         return (.internalServerError, "\(error)")
     }
 }
-
-/// Runs blocking SQLite and file work off Swift's cooperative pool.
-enum Blocking {
-    static let queue = DispatchQueue(label: "tracker.ui", qos: .userInitiated, attributes: .concurrent)
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            queue.async { cont.resume(with: Result { try body() }) }
-        }
-    }
-}

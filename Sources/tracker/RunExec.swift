@@ -32,6 +32,11 @@ struct RunExec: ParsableCommand {
         if command.first == "--" && command.count == 1 || command.isEmpty {
             throw ValidationError("give the command to run after --, e.g. tracker run exec -- python train.py")
         }
+        // `tracker` reads --db anywhere before `--` (so `tracker --db X run exec …` works): without
+        // `--`, a --db meant for the command would be taken as the database's path.
+        if options.db != nil && command.first != "--" {
+            throw ValidationError("with --db, give the command after --, e.g. tracker run exec --db PATH -- \(command.joined(separator: " "))")
+        }
         _ = try parsePairs(tags, "tag")
     }
 

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let result: Result<Void, Error>
         do {
-            try await app.runService()
+            try await runOnBlockingPool(app, configuration: config)
             result = .success(())
         } catch {
             result = .failure(error)

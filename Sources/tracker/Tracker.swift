@@ -19,6 +19,10 @@ struct Tracker: AsyncParsableCommand {
             DeploymentsCommand.self, LiveCommand.self, GapCommand.self, ReportCommand.self, ServeCommand.self,
         ]
     )
+
+    /// `tracker --db PATH <subcommand>`, as `git -C DIR <subcommand>`: every subcommand's own
+    /// `DBOptions` takes this value (ArgumentParser hands a decoded option group down the tree).
+    @OptionGroup var options: DBOptions
 }
 
 /// `--db PATH`, else `$TRACKER_DB`, else `./tracker.db`.
@@ -35,12 +39,11 @@ struct DBOptions: ParsableArguments {
         return "tracker.db"
     }
 
-    /// The database path for messages, from the raw arguments (used when an error escapes a command).
-    static func pathFromArguments() -> String {
-        let args = CommandLine.arguments
-        if let i = args.firstIndex(of: "--db"), i + 1 < args.count { return args[i + 1] }
-        if let a = args.first(where: { $0.hasPrefix("--db=") }) { return String(a.dropFirst(5)) }
-        return resolve(nil)
+    /// The database path `command` uses, for messages about errors that escaped it: its
+    /// `DBOptions` group, found the way ArgumentParser finds its own properties (a `Mirror`).
+    static func path(of command: ParsableCommand?) -> String {
+        let group = command.flatMap { Mirror(reflecting: $0).children.lazy.compactMap { $0.value as? OptionGroup<DBOptions> }.first }
+        return group?.wrappedValue.path ?? resolve(nil)
     }
 
     /// Opens the store for ordinary use (creates a fresh database on first use). `Main` closes
@@ -92,10 +95,10 @@ enum Main {
 
     /// Parses and runs the command; prints what went wrong and returns the exit status.
     static func runCommand() async -> Int32 {
-        var parsed: ParsableCommand.Type?
+        var parsed: ParsableCommand?
         do {
             var command = try Tracker.parseAsRoot()
-            parsed = type(of: command)
+            parsed = command
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -111,7 +114,7 @@ enum Main {
         } catch let error as ValidationError where parsed != nil {
             // A usage problem found in run(): the same message and usage as validate() gives.
             fflush(nil)
-            printError(usageMessage(error.message, command: parsed!))
+            printError(usageMessage(error.message, command: type(of: parsed!)))
             return 2
         } catch {
             fflush(nil)
@@ -120,7 +123,7 @@ enum Main {
                 print(Tracker.fullMessage(for: error))
                 return 0
             }
-            if let described = Store.describe(error, path: DBOptions.pathFromArguments()) as? TrackerError {
+            if let described = Store.describe(error, path: DBOptions.path(of: parsed)) as? TrackerError {
                 printError("error: \(described.message)")
                 return 1
             }

@@ -4,7 +4,9 @@
 #   - tracker serve,
 #   - mlflow server (SQLite backend, --workers 1),
 # then a wrk load (16 connections) on log-metric, log-batch and runs/get for both servers,
-# start-to-healthy times and server RSS. Usage: scripts/bench/server.sh   (BENCH_SCALE=0.2 for a quick pass)
+# start-to-healthy times and server RSS. Usage: [BASELINE=path/to/other/tracker] scripts/bench/server.sh
+# (BENCH_SCALE=0.2 for a quick pass). With BASELINE, the wrk load also runs on that binary's
+# server, after this build's (before/after in the same run, on the same load).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=scripts/bench/out; mkdir -p "$out"; rm -rf "$out/srv"; mkdir -p "$out/srv"
@@ -22,7 +24,12 @@ t_tracker=$(wait_healthy "$t0" "http://127.0.0.1:$P1")
 P2=$(free_port); t0=$($PY -c 'import time; print(time.time())')
 .venv/bin/mlflow server --backend-store-uri "sqlite:///$PWD/$out/srv/mlflow.db" --artifacts-destination "$PWD/$out/srv/mlruns" --host 127.0.0.1 --port "$P2" --workers 1 > "$out/srv/mlflow.log" 2>&1 & MPID=$!
 t_mlflow=$(wait_healthy "$t0" "http://127.0.0.1:$P2")
-trap 'kill $NULLPID $TPID $MPID 2>/dev/null; pkill -P $MPID 2>/dev/null || true' EXIT
+BPID=""
+if [ -n "${BASELINE:-}" ]; then
+  P3=$(free_port); "$BASELINE" serve --db "$out/srv/baseline.db" --port "$P3" --log-level warning > /dev/null 2>&1 & BPID=$!
+  wait_healthy "$($PY -c 'import time; print(time.time())')" "http://127.0.0.1:$P3" > /dev/null
+fi
+trap 'kill $NULLPID $TPID $MPID $BPID 2>/dev/null; pkill -P $MPID 2>/dev/null || true' EXIT
 echo "start to healthy: tracker ${t_tracker}s, mlflow ${t_mlflow}s"
 
 floor=$($PY scripts/bench/mlflow_client_bench.py "http://127.0.0.1:$P0" | tail -1)
@@ -46,7 +53,13 @@ PYEOF
 if command -v wrk >/dev/null; then
   RUN=$(curl -s -XPOST "http://127.0.0.1:$P1/api/2.0/mlflow/runs/create" -d '{"experiment_id":"0"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["run"]["info"]["run_id"])')
   RUNM=$(curl -s -XPOST "http://127.0.0.1:$P2/api/2.0/mlflow/runs/create" -H 'Content-Type: application/json' -d '{"experiment_id":"0"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["run"]["info"]["run_id"])')
-  for target in "tracker $P1 $RUN" "mlflow $P2 $RUNM"; do
+  targets=("tracker $P1 $RUN")
+  if [ -n "$BPID" ]; then
+    RUNB=$(curl -s -XPOST "http://127.0.0.1:$P3/api/2.0/mlflow/runs/create" -d '{"experiment_id":"0"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["run"]["info"]["run_id"])')
+    targets+=("baseline $P3 $RUNB")
+  fi
+  targets+=("mlflow $P2 $RUNM")
+  for target in "${targets[@]}"; do
     set -- $target
     name=$1; port=$2; rid=$3
     cat > "$out/srv/metric.lua" <<LUA

@@ -14,6 +14,7 @@ public struct GatePolicy: Sendable, Equatable {
 
 /// What `promote` decided.
 public struct PromotionOutcome: Sendable {
+    /// What happened to the deployment.
     public enum Result: Sendable, Equatable {
         /// Promoted (ledger id).
         case promoted(Int64)
@@ -24,11 +25,15 @@ public struct PromotionOutcome: Sendable {
         /// `--dry-run`: what would happen.
         case dryRun(wouldPass: Bool)
     }
+    /// What happened.
     public let result: Result
     /// The version promoted (an alias resolved to its number).
     public let version: Int
+    /// Every gate evaluated, passed or not.
     public let gates: [GateResult]
+    /// The version live in the environment before (nil: none).
     public let fromVersion: Int?
+    /// Whether `--force` overrode failed gates.
     public let forced: Bool
 }
 
@@ -281,6 +286,30 @@ extension DeploymentRepository {
         for d in try deployments(model: model) where d.endedAt == nil { out[d.version, default: []].append(d.env) }
         return out
     }
+
+    /// Environments any model has a deployment history or a gate policy in (or that a policy's
+    /// `--after` names: `gate set --env production --after staging` declares staging), sorted.
+    public func knownEnvironments() throws -> [String] {
+        try db.read { c in
+            try c.query(
+                """
+                SELECT env FROM deployment_ledger UNION SELECT env FROM gate_policies
+                UNION SELECT after_env FROM gate_policies WHERE after_env IS NOT NULL ORDER BY 1
+                """
+            ) { $0.string(0) }
+        }
+    }
+
+    /// Throws when `env` is new while other environments exist and `allowNew` is false: a typo
+    /// (`prodution`) would otherwise create an environment and bypass the real one's gates.
+    /// On a fresh database (no environment yet) every name is allowed.
+    public func checkEnvironment(_ env: String, allowNew: Bool) throws {
+        if allowNew { return }
+        let known = try knownEnvironments()
+        if known.isEmpty || known.contains(env) { return }
+        throw TrackerError.invalid(
+            "environment '\(env)' is new (known: \(known.joined(separator: ", "))); check the name, or pass --new-env to create it")
+    }
 }
 
 // MARK: - Store façade: one-line forwards, so call sites stay as they are.
@@ -319,4 +348,8 @@ extension Store {
     public func environments(model: String? = nil) throws -> [String] { try deployments.environments(model: model) }
 
     public func liveEnvironments(model: String) throws -> [Int: [String]] { try deployments.liveEnvironments(model: model) }
+
+    public func knownEnvironments() throws -> [String] { try deployments.knownEnvironments() }
+
+    public func checkEnvironment(_ env: String, allowNew: Bool) throws { try deployments.checkEnvironment(env, allowNew: allowNew) }
 }

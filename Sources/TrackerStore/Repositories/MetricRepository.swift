@@ -158,6 +158,17 @@ extension MetricRepository {
             ) { MetricPoint(key: key, value: MetricValue.decode($0, 2), step: $0.int64(0), time: $0.int64(1)) }
         }
     }
+
+    /// The metric keys a run has logged, sorted (throws when the run does not exist).
+    public func metricKeys(runID: String) throws -> [String] {
+        try db.read { c in
+            let (run, _) = try RunRepository.runKey(c, runID)
+            return try c.query(
+                "SELECT k.key FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ? ORDER BY k.key",
+                [.integer(run)]
+            ) { $0.string(0) }
+        }
+    }
 }
 
 /// Readable run names for runs started without one ("brave-otter-417"), derived from the id.
@@ -190,4 +201,6 @@ extension Store {
     public func metricHistory(runID: String, key: String, limit: Int? = nil, offset: Int = 0) throws -> [MetricPoint] {
         try metrics.metricHistory(runID: runID, key: key, limit: limit, offset: offset)
     }
+
+    public func metricKeys(runID: String) throws -> [String] { try metrics.metricKeys(runID: runID) }
 }

@@ -4,7 +4,9 @@ import TrackerCore
 
 /// An experiment with how many active runs it has and when one last started or ended.
 public struct ExperimentSummary: Sendable, Equatable {
+    /// The experiment.
     public let experiment: Experiment
+    /// How many of its runs are active (not deleted).
     public let runCount: Int
     /// Latest start or end time of its runs (nil: no runs).
     public let lastActivity: Int64?
@@ -12,33 +14,50 @@ public struct ExperimentSummary: Sendable, Equatable {
 
 /// Latest, min and max of one metric of a run, and how many points it has.
 public struct MetricSummary: Sendable, Equatable {
+    /// The metric's name.
     public let key: String
+    /// Its latest value (NaN when that was NaN).
     public let latest: Double
+    /// Its lowest and highest values (nil: none but NaN).
     public let min: Double?
+    /// See `min`.
     public let max: Double?
+    /// How many points it has.
     public let count: Int
+    /// The step of the latest value.
     public let lastStep: Int64
 }
 
 /// A model version registered from a run.
 public struct VersionRef: Sendable, Equatable {
+    /// The registered model.
     public let model: String
+    /// The version number.
     public let version: Int
 }
 
 /// One point of a metric's history, bucketed for a chart.
 public struct SeriesPoint: Sendable, Equatable {
+    /// The step.
     public let step: Int64
+    /// When it was logged (UTC ms).
     public let time: Int64
+    /// The value.
     public let value: Double
 
+    /// A point.
     public init(step: Int64, time: Int64, value: Double) {
         (self.step, self.time, self.value) = (step, time, value)
     }
 }
 
-// Queries the web UI needs that the other repositories do not offer.
-extension Store {
+/// The web UI's read-only queries the repositories do not offer: summaries for its tables and
+/// downsampled series for its charts.
+public struct UIReadModel: Sendable {
+    let db: Database
+}
+
+extension UIReadModel {
     /// Active experiments with their active-run counts and last activity, most recent first.
     public func experimentSummaries() throws -> [ExperimentSummary] {
         try db.read { c in
@@ -49,7 +68,7 @@ extension Store {
                        (SELECT max(coalesce(r.end_time, r.start_time)) FROM runs r WHERE r.experiment_id = e.id)
                 FROM experiments e WHERE e.lifecycle_stage = 'active'
                 """
-            ) { ($0.int64(0), Store.decodeExperiment($0), $0.int(7), $0.optionalInt64(8)) }
+            ) { ($0.int64(0), ExperimentRepository.decodeExperiment($0), $0.int(7), $0.optionalInt64(8)) }
             return
                 rows.map { ExperimentSummary(experiment: $0.1, runCount: $0.2, lastActivity: $0.3) }
                 .sorted { ($0.lastActivity ?? $0.experiment.creationTime) > ($1.lastActivity ?? $1.experiment.creationTime) }
@@ -79,7 +98,7 @@ extension Store {
     /// Latest, min, max and count of every metric of a run.
     public func metricSummaries(runID: String) throws -> [MetricSummary] {
         try db.read { c in
-            let (key, _) = try Store.runKey(c, runID)
+            let (key, _) = try RunRepository.runKey(c, runID)
             return try c.query(
                 """
                 SELECT k.key, l.value, (SELECT min(value) FROM metrics m WHERE m.run_id = l.run_id AND m.key_id = l.key_id),
@@ -99,7 +118,7 @@ extension Store {
     /// first, last, lowest and highest value, so spikes survive. NaN points are left out.
     public func metricSeries(runID: String, key: String, buckets: Int = 500) throws -> [SeriesPoint] {
         try db.read { c in
-            let (runKey, _) = try Store.runKey(c, runID)
+            let (runKey, _) = try RunRepository.runKey(c, runID)
             guard let kid = try c.queryOne("SELECT id FROM metric_keys WHERE key = ?", [.text(key)], { $0.int64(0) }) else { return [] }
             let args: [SQLiteValue] = [.integer(runKey), .integer(kid)]
             guard
@@ -138,6 +157,27 @@ extension Store {
             ) { VersionRef(model: $0.string(0), version: $0.int(1)) }
         }
     }
+}
+
+// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+
+extension Store {
+    /// The web UI's read-only queries.
+    public var ui: UIReadModel { UIReadModel(db: db) }
+
+    public func experimentSummaries() throws -> [ExperimentSummary] { try ui.experimentSummaries() }
+
+    public func experimentKeys(experimentID: Int64, sample: Int = 500) throws -> (params: [String], metrics: [String]) {
+        try ui.experimentKeys(experimentID: experimentID, sample: sample)
+    }
+
+    public func metricSummaries(runID: String) throws -> [MetricSummary] { try ui.metricSummaries(runID: runID) }
+
+    public func metricSeries(runID: String, key: String, buckets: Int = 500) throws -> [SeriesPoint] {
+        try ui.metricSeries(runID: runID, key: key, buckets: buckets)
+    }
+
+    public func versionsRegistered(fromRun runID: String) throws -> [VersionRef] { try ui.versionsRegistered(fromRun: runID) }
 }
 
 /// Min/max-per-bucket downsampling over a step range, streamed in step order.
