@@ -17,6 +17,10 @@ let package = Package(
         // SHA-256 for artifacts and migration checksums (~7x the hand-written one; already in
         // the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // The PostgreSQL backend (issue #18): the wire protocol on swift-nio, no ORM. Brings
+        // swift-nio-ssl (BoringSSL), swift-nio-transport-services, swift-metrics,
+        // swift-service-lifecycle, swift-atomics and swift-collections into the graph.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The system libsqlite3, through its C API. Only SQLiteKit imports it.
@@ -27,7 +31,20 @@ let package = Package(
         ),
         // Connection, statements, values, transactions, errors. Knows nothing of ML (the migrator
         // that applies migrations/*.sql lives in TrackerStore).
+        // Also the seam the repositories run on (`SQLConnection`, `SQLDatabase`), which SQLite's
+        // connection implements directly.
         .target(name: "SQLiteKit", dependencies: ["CSQLite"]),
+        // The PostgreSQL backend: `SQLConnection`/`SQLDatabase` over PostgresNIO, called
+        // synchronously from the store's threads.
+        .target(
+            name: "TrackerPostgres",
+            dependencies: [
+                "SQLiteKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // Turns migrations/*.sql into Swift source at build time, so the binary carries them.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(
@@ -49,7 +66,7 @@ let package = Package(
         // transaction.
         .target(
             name: "TrackerStore",
-            dependencies: ["SQLiteKit", "TrackerCore", "TrackerAnalysis"],
+            dependencies: ["SQLiteKit", "TrackerPostgres", "TrackerCore", "TrackerAnalysis"],
             plugins: ["EmbedMigrations"]
         ),
         // Report renderers: Markdown, HTML with inline SVG, JSON. No storage, no clock.
@@ -89,7 +106,7 @@ let package = Package(
         // Tests: one target per module, plus TestSupport (temp dirs, running the built binary,
         // golden files, fixtures, requireJSON), which each target re-exports in its Support.swift.
         .target(
-            name: "TestSupport", dependencies: ["TrackerStore", "TrackerCore"], path: "Tests/TestSupport"),
+            name: "TestSupport", dependencies: ["TrackerStore", "TrackerCore", "TrackerPostgres", "SQLiteKit"], path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteKitTests", dependencies: ["SQLiteKit"]),
         .testTarget(name: "TrackerCoreTests", dependencies: ["TrackerCore", "TestSupport"]),
         .testTarget(

@@ -18,6 +18,20 @@ fi
 echo "== Python environment (.venv, pinned in tests/requirements.txt): the Swift suite's browser test uses its selenium"
 scripts/python-env.sh
 
+echo "== PostgreSQL 15 for the store's second backend (a throwaway cluster, stopped on exit)"
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/tracker-pg.XXXXXX")
+chmod 755 "$pg_dir" # the cluster runs as user postgres when we are root
+trap 'scripts/pg.sh stop "$pg_dir/cluster"; rm -rf "$pg_dir"' EXIT
+if TRACKER_TEST_POSTGRES_URL=$(scripts/pg.sh start "$pg_dir/cluster"); then
+  export TRACKER_TEST_POSTGRES_URL
+  echo "PostgreSQL at $TRACKER_TEST_POSTGRES_URL"
+elif [ "${CI:-}" = true ] || [ "${TRACKER_REQUIRE_POSTGRES:-}" = 1 ]; then
+  echo "PostgreSQL is required here (CI=true or TRACKER_REQUIRE_POSTGRES=1) but did not start" >&2
+  exit 1
+else
+  echo "PostgreSQL did not start: the PostgreSQL half of the store suite is skipped (install Debian's 'postgresql')"
+fi
+
 echo "== swift format lint"
 swift format lint --strict -r Sources Tests Plugins Package.swift scripts/bench
 

@@ -136,20 +136,41 @@ public final class Statement {
 
 /// The current row of a statement: decode columns by 0-based index.
 ///
-/// Text and blobs are copied out, so decoded values outlive the next step.
+/// Text and blobs are copied out, so decoded values outlive the next step. Another backend
+/// (PostgreSQL) hands rows of already decoded values (`init(cells:)`); the accessors convert them
+/// as SQLite converts a column (an integer read as a double, NULL read as 0 or "").
 public struct Row {
-    let handle: OpaquePointer
+    // Inlinable accessors: the SQLite path stays a direct C call at every call site (the seam
+    // must cost SQLite nothing); decoded cells take the out-of-line conversions.
+    @usableFromInline let handle: OpaquePointer?
+    /// The values of a decoded row; empty for a SQLite statement's row.
+    @usableFromInline let cells: UnsafeBufferPointer<SQLiteValue>
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+        self.cells = UnsafeBufferPointer(start: nil, count: 0)
+    }
+
+    /// A row of decoded values, valid while `cells` is (for the length of a `map` call).
+    public init(cells: UnsafeBufferPointer<SQLiteValue>) {
+        self.handle = nil
+        self.cells = cells
+    }
 
     /// Number of columns in the result.
-    public var count: Int { Int(sqlite3_column_count(handle)) }
+    public var count: Int {
+        guard let handle else { return cells.count }
+        return Int(sqlite3_column_count(handle))
+    }
 
     /// Decodes one column. See <https://sqlite.org/c3ref/column_blob.html>.
     public subscript(_ index: Int) -> SQLiteValue {
+        guard let handle else { return cells[index] }
         let i = Int32(index)
         switch sqlite3_column_type(handle, i) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, i))
-        case SQLITE_TEXT: return .text(text(i))
+        case SQLITE_TEXT: return .text(text(handle, i))
         case SQLITE_BLOB:
             let n = Int(sqlite3_column_bytes(handle, i))
             guard n > 0, let p = sqlite3_column_blob(handle, i) else { return .blob([]) }
@@ -158,29 +179,76 @@ public struct Row {
         }
     }
 
-    private func text(_ i: Int32) -> String {
+    private func text(_ handle: OpaquePointer, _ i: Int32) -> String {
         guard let p = sqlite3_column_text(handle, i) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, i))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
     /// Whether a column is NULL.
-    public func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
+    @inlinable
+    public func isNull(_ index: Int) -> Bool {
+        guard let handle else { return cells[index].isNull }
+        return sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
+    }
 
     /// An integer column (0 for NULL).
-    public func int64(_ index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
+    @inlinable
+    public func int64(_ index: Int) -> Int64 {
+        guard let handle else { return Row.int64(cells[index]) }
+        return sqlite3_column_int64(handle, Int32(index))
+    }
     /// An integer column as `Int` (0 for NULL).
-    public func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
+    @inlinable
+    public func int(_ index: Int) -> Int { Int(int64(index)) }
     /// A real column (0 for NULL).
-    public func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
+    @inlinable
+    public func double(_ index: Int) -> Double {
+        guard let handle else { return Row.double(cells[index]) }
+        return sqlite3_column_double(handle, Int32(index))
+    }
     /// A text column ("" for NULL).
     public func string(_ index: Int) -> String {
-        isNull(index) ? "" : text(Int32(index))
+        guard let handle else { return Row.string(cells[index]) }
+        return isNull(index) ? "" : text(handle, Int32(index))
     }
     /// A nullable text column.
-    public func optionalString(_ index: Int) -> String? { isNull(index) ? nil : text(Int32(index)) }
+    public func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(index) }
     /// A nullable integer column.
+    @inlinable
     public func optionalInt64(_ index: Int) -> Int64? { isNull(index) ? nil : int64(index) }
     /// A nullable real column.
+    @inlinable
     public func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
+
+    // SQLite's conversions for a decoded value (https://sqlite.org/c3ref/column_blob.html).
+    @usableFromInline
+    static func int64(_ v: SQLiteValue) -> Int64 {
+        switch v {
+        case .integer(let i): return i
+        case .real(let d): return d.isFinite ? Int64(exactly: d.rounded(.towardZero)) ?? (d < 0 ? .min : .max) : 0
+        case .text(let s): return Int64(s) ?? Double(s).map { Int64(exactly: $0.rounded(.towardZero)) ?? 0 } ?? 0
+        case .blob, .null: return 0
+        }
+    }
+
+    @usableFromInline
+    static func double(_ v: SQLiteValue) -> Double {
+        switch v {
+        case .integer(let i): return Double(i)
+        case .real(let d): return d
+        case .text(let s): return Double(s) ?? 0
+        case .blob, .null: return 0
+        }
+    }
+
+    private static func string(_ v: SQLiteValue) -> String {
+        switch v {
+        case .integer(let i): return String(i)
+        case .real(let d): return String(d)
+        case .text(let s): return s
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
+        case .null: return ""
+        }
+    }
 }

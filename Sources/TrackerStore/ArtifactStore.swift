@@ -12,8 +12,13 @@ public struct ArtifactStore: Sendable {
         self.root = root
     }
 
-    /// The default folder for a database: beside it, `tracker.db` → `tracker-artifacts/`.
+    /// The default folder for a database: beside it, `tracker.db` → `tracker-artifacts/`; for a
+    /// PostgreSQL URL, `tracker-artifacts/` in the current folder (servers sharing one database
+    /// pass one shared `--artifacts` folder).
     public static func defaultRoot(forDatabase path: String) -> URL {
+        if Store.isPostgresURL(path) {
+            return URL(fileURLWithPath: "tracker-artifacts", isDirectory: true).standardizedFileURL
+        }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let base = url.deletingPathExtension().lastPathComponent
         return url.deletingLastPathComponent().appendingPathComponent("\(base)-artifacts", isDirectory: true)

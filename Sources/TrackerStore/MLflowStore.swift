@@ -77,12 +77,12 @@ extension Store {
                 ])
             for p in params {
                 try c.run(
-                    "INSERT OR REPLACE INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.text(id), .text(p.key), .text(p.value)])
             }
             for t in tags {
                 try c.run(
-                    "INSERT OR REPLACE INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.text(id), .text(t.key), .text(t.value)])
             }
             return try Store.loadLoggedModel(c, id)
@@ -111,7 +111,7 @@ extension Store {
             _ = try Store.loadLoggedModel(c, id)
             for t in tags {
                 try c.run(
-                    "INSERT OR REPLACE INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.text(id), .text(t.key), .text(t.value)])
             }
             for k in delete where try c.run("DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?", [.text(id), .text(k)]) == 0 {
@@ -126,7 +126,7 @@ extension Store {
             _ = try Store.loadLoggedModel(c, id)
             for p in params {
                 try c.run(
-                    "INSERT OR REPLACE INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.text(id), .text(p.key), .text(p.value)])
             }
         }
@@ -172,7 +172,7 @@ extension Store {
             for (mid, step) in models {
                 _ = try Store.loadLoggedModel(c, mid)
                 try c.run(
-                    "INSERT OR REPLACE INTO run_outputs (run_id, model_id, step) VALUES (?, ?, ?)",
+                    "INSERT INTO run_outputs (run_id, model_id, step) VALUES (?, ?, ?) ON CONFLICT (run_id, model_id) DO UPDATE SET step = excluded.step",
                     [.integer(key), .text(mid), .integer(step)])
             }
         }
@@ -197,12 +197,12 @@ extension Store {
             case .run(let runID):
                 let (key, _) = try Store.runKey(c, runID)
                 try c.run(
-                    "INSERT OR REPLACE INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                     [.integer(key), .text(record.path), .integer(record.size), .text(record.sha256)])
             case .model(let id):
                 _ = try Store.loadLoggedModel(c, id)
                 try c.run(
-                    "INSERT OR REPLACE INTO logged_model_artifacts (model_id, path, size, sha256) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO logged_model_artifacts (model_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                     [.text(id), .text(record.path), .integer(record.size), .text(record.sha256)])
             }
         }

@@ -96,14 +96,14 @@ extension Store {
                 let v = try Store.versionRow(c, model: model, version: version)
                 if let value {
                     try c.run(
-                        "INSERT OR REPLACE INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?)",
+                        "INSERT INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
                         [.integer(v.id), .text(key), .text(value)])
                 } else {
                     try c.run("DELETE FROM model_version_tags WHERE version_id = ? AND key = ?", [.integer(v.id), .text(key)])
                 }
             } else if let value {
                 try c.run(
-                    "INSERT OR REPLACE INTO registered_model_tags (model_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO registered_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.integer(m.id), .text(key), .text(value)])
             } else {
                 try c.run("DELETE FROM registered_model_tags WHERE model_id = ? AND key = ?", [.integer(m.id), .text(key)])

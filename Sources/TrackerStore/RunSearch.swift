@@ -7,6 +7,8 @@ struct RunQuery {
     var conditions: [String] = []
     var orderTerms: [String] = []
     var args: [SQLiteValue] = []
+    /// The dialect the SQL is for: LIKE differs (PostgreSQL's LIKE is case-sensitive as MLflow's).
+    var dialect: SQLDialect = .sqlite
 
     static func attributeColumn(_ key: String) -> String {
         switch key {
@@ -40,6 +42,9 @@ struct RunQuery {
     /// `column OP ?` for a string comparison, binding the value.
     mutating func stringCondition(_ column: String, _ op: FilterOp, _ value: String) -> String {
         switch op {
+        case .like where dialect == .postgres:
+            args.append(.text(value))
+            return "\(column) LIKE ?"
         case .like:
             args.append(.text(RunQuery.glob(fromLike: value)))
             return "\(column) GLOB ?"
@@ -120,7 +125,8 @@ struct RunQuery {
 extension RunQuery {
     /// The joins, conditions and order terms of a search, the orders' aliases numbered by their
     /// index in `orders` (a slice that drops the first order numbers from 1).
-    init(experimentIDs: [Int64]?, filter: RunFilter, orders: ArraySlice<RunOrder>, view: ViewType) {
+    init(experimentIDs: [Int64]?, filter: RunFilter, orders: ArraySlice<RunOrder>, view: ViewType, dialect: SQLDialect = .sqlite) {
+        self.dialect = dialect
         // Joins come first in the SQL, so their arguments are bound first (add(_:index:) inserts them in order).
         for i in orders.indices { add(orders[i], index: i) }
         if let ids = experimentIDs {
@@ -161,11 +167,11 @@ extension Store {
         return try db.read { c in
             var found: [(Int64, RunInfo)]?
             if let first = orderBy.first, first.entity == .metric, offset + limit <= RunQuery.topScanMaxPageEnd {
-                let rest = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy.dropFirst(), view: view)
+                let rest = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy.dropFirst(), view: view, dialect: c.dialect)
                 found = try Store.topMetricPage(c, first, rest, limit: limit, offset: offset)
             }
             if found == nil {
-                let q = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy[...], view: view)
+                let q = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy[...], view: view, dialect: c.dialect)
                 let sql = "SELECT r.id, \(Store.runColumns) FROM runs r " + q.tail()
                 let args = q.args + [.integer(Int64(limit)), .integer(Int64(offset))]
                 found = try c.query(sql, args, cache: false) { row in (row.int64(0), Store.decodeRunInfo(row, from: 1)) }
@@ -185,7 +191,7 @@ extension Store {
             WITH top AS MATERIALIZED (SELECT run_id, value FROM latest_metrics WHERE key_id = (SELECT id FROM metric_keys WHERE key = ?) \
             AND value IS NOT NULL ORDER BY value \(dir) LIMIT ?) \
             SELECT r.id, \(Store.runColumns), o0.value, (SELECT count(*) FROM top), (SELECT \(first.ascending ? "max" : "min")(value) FROM top) \
-            FROM top o0 CROSS JOIN runs r ON r.id = o0.run_id
+            FROM top o0 \(c.dialect.pick(sqlite: "CROSS JOIN", postgres: "JOIN")) runs r ON r.id = o0.run_id
             """
         let args: [SQLiteValue] = [.text(first.key), .integer(Int64(budget))] + rest.args + [.integer(Int64(limit)), .integer(Int64(offset))]
         let rows = try c.query(sql + " " + rest.tail(leadingOrder: "o0.value \(dir)"), args, cache: false) { row in

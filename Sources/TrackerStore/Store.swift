@@ -2,19 +2,22 @@ import Foundation
 import SQLiteKit
 import Synchronization
 import TrackerCore
+import TrackerPostgres
 
-/// The tracker's database: one SQLite file, opened, checked against the embedded migrations,
-/// and handed to the repositories.
+/// The tracker's database: one SQLite file (or, given a postgres:// URL, a PostgreSQL
+/// database), opened, checked against the embedded migrations, and handed to the repositories.
 public final class Store: Sendable {
-    /// The underlying database.
-    public let db: Database
-    /// The file path.
+    /// The underlying database, of either backend.
+    public let db: any SQLDatabase
+    /// The file path (or the PostgreSQL URL without its password).
     public var path: String { db.path }
+    /// The SQLite database underneath, when the store is on SQLite.
+    public var sqlite: SQLiteKit.Database? { (db as? SQLiteDatabase)?.database }
 
     /// Metric key → id, filled from committed rows only.
     let keyCache = Mutex<[String: Int64]>([:])
 
-    init(db: Database) {
+    init(db: any SQLDatabase) {
         self.db = db
     }
 
@@ -28,17 +31,32 @@ public final class Store: Sendable {
         case inspect
     }
 
-    /// Opens the database at `path`, mapping SQLite's refusals to messages that say what to do.
+    /// Whether `path` names a PostgreSQL database (postgres:// or postgresql://) rather than a file.
+    public static func isPostgresURL(_ path: String) -> Bool {
+        path.hasPrefix("postgres://") || path.hasPrefix("postgresql://")
+    }
+
+    /// Opens the database at `path` (a SQLite file, or a postgres:// URL), mapping refusals to
+    /// messages that say what to do.
     public static func open(path: String, mode: OpenMode = .use, readers: Int = 0) throws -> Store {
-        let exists = FileManager.default.fileExists(atPath: path)
-        if mode == .inspect && !exists {
-            throw TrackerError(.storage, "no database at \(path); create one with 'tracker init --db \(path)'")
-        }
         let db: Database
-        do {
-            db = try Database(path: path, mode: mode == .inspect ? .readWrite : .readWriteCreate, readers: readers)
-        } catch {
-            throw Store.describe(error, path: path)
+        if isPostgresURL(path) {
+            do {
+                db = try PGDatabase(url: path, maxIdle: max(4, readers + 1))
+            } catch let e as PGError {
+                throw TrackerError(.storage, e.description)
+            }
+        } else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            if mode == .inspect && !exists {
+                throw TrackerError(.storage, "no database at \(path); create one with 'tracker init --db \(path)'")
+            }
+            do {
+                db = SQLiteDatabase(
+                    try SQLiteKit.Database(path: path, mode: mode == .inspect ? .readWrite : .readWriteCreate, readers: readers))
+            } catch {
+                throw Store.describe(error, path: path)
+            }
         }
         let store = Store(db: db)
         let migrator = Migrator()
@@ -105,13 +123,16 @@ extension Store {
 
     /// Copies committed WAL content into the database file without waiting for anyone
     /// (`PRAGMA wal_checkpoint(PASSIVE)`); the server runs it periodically.
-    public func checkpoint() throws { try db.checkpoint(.passive) }
+    public func checkpoint() throws { try sqlite?.checkpoint(.passive) }
 
     /// Writes a consistent copy of the database to `target` with `VACUUM INTO` — safe while
     /// other processes (e.g. `tracker serve`) write. The copy is written beside `target` and
     /// renamed into place, so a failed backup leaves no partial file. An existing `target` is
     /// refused unless `force`. Returns the copy's size in bytes.
     public func backup(to target: String, force: Bool) throws -> Int64 {
+        guard let sqlite else {
+            throw TrackerError.invalid("'tracker db backup' copies SQLite files; back up PostgreSQL with pg_dump")
+        }
         let fm = FileManager.default
         let absolute = URL(fileURLWithPath: target).standardizedFileURL.path
         if absolute == URL(fileURLWithPath: path).standardizedFileURL.path {
@@ -125,7 +146,7 @@ extension Store {
         let temporary = absolute + ".tmp-\(getpid())"
         try? fm.removeItem(atPath: temporary)
         do {
-            try db.withConnection { try $0.vacuum(into: temporary) }
+            try sqlite.withConnection { try $0.vacuum(into: temporary) }
         } catch {
             try? fm.removeItem(atPath: temporary)
             if let e = error as? SQLiteError, e.isCantOpen {

@@ -24,7 +24,7 @@ struct DBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Inspect, migrate and back up the database.",
-        subcommands: [DBStatus.self, DBMigrate.self, DBBackup.self])
+        subcommands: [DBStatus.self, DBMigrate.self, DBBackup.self, DBCopy.self])
 }
 
 struct DBStatus: ParsableCommand {
@@ -116,5 +116,43 @@ struct DBBackup: ParsableCommand {
 
 /// The absolute form of a path, for messages.
 func absolutePath(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.path
+    if Store.isPostgresURL(path) { return path }
+    return URL(fileURLWithPath: path).standardizedFileURL.path
+}
+
+struct DBCopy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy", abstract: "Copy every table into a new, empty database (e.g. a SQLite file to PostgreSQL).",
+        discussion: """
+            Copies in batches with progress on stderr and checks the row count of every
+            table at the end. The target must be new or freshly initialized: it is created
+            and migrated when needed, and a target holding data is refused.
+            Artifact files are not copied: point the new database's servers at the
+            same artifacts folder (--artifacts).
+            Example:
+              tracker db copy --to postgres://tracker@db:5432/tracker
+            """)
+
+    @Option(help: ArgumentHelp("Database to copy (default: --db, $TRACKER_DB, else ./tracker.db).", valueName: "path"))
+    var from: String?
+    @Option(help: ArgumentHelp("Database to fill: a postgres:// URL or a SQLite file path.", valueName: "url"))
+    var to: String
+    @Option(help: "Rows per transaction.") var batch = 5000
+    @OptionGroup var options: DBOptions
+
+    func validate() throws {
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        let source = OpenStores.keep(try Store.open(path: from ?? options.path, mode: .inspect))
+        let target = OpenStores.keep(try Store.open(path: to, mode: .migrate))
+        let copied = try Store.describeErrors(path: target.path) {
+            try source.copy(to: target, batch: batch) { table, rows, total in
+                printError("\(table): \(rows)/\(total) rows")
+            }
+        }
+        let rows = copied.reduce(0) { $0 + $1.rows }
+        print("copied \(rows) rows in \(copied.count) tables from \(absolutePath(source.path)) to \(absolutePath(target.path)); row counts verified")
+    }
 }

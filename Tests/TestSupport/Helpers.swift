@@ -7,13 +7,25 @@ public final class TempDir {
     public let url: URL
     /// The folder's path.
     public var path: String { url.path }
-    /// A database path inside it (not created).
-    public var db: String { url.appendingPathComponent("tracker.db").path }
+    /// The test's database: a path inside the folder (not created), or on PostgreSQL the URL of
+    /// a fresh schema of its own.
+    public var db: String { postgres?.url ?? url.appendingPathComponent("tracker.db").path }
+    /// The PostgreSQL schema of a `TempDir(.postgres)`, dropped with the folder.
+    private let postgres: TestSchema?
 
-    /// Creates the folder.
+    /// Creates the folder (the database is a SQLite file in it).
     public init() {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-test-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        postgres = nil
+    }
+
+    /// Creates the folder and, on PostgreSQL, a fresh schema for the database. Fails when
+    /// PostgreSQL is required but TRACKER_TEST_POSTGRES_URL is unset or unreachable.
+    public init(_ backend: TestBackend) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        postgres = backend == .postgres ? try TestSchema() : nil
     }
 
     /// A path inside the folder.

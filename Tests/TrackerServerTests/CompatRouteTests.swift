@@ -33,8 +33,8 @@ import TrackerStore
         }
     }
 
-    @Test func wrongTypesAndMissingFieldsAreRefusedBeforeAnyLookup() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func wrongTypesAndMissingFieldsAreRefusedBeforeAnyLookup(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             try await client.execute(uri: "/api/2.0/mlflow/experiments/create", method: .post, body: body(#"{"name":123}"#)) { r in
                 #expect(r.status == .badRequest)
@@ -57,8 +57,8 @@ import TrackerStore
         }
     }
 
-    @Test func errorsUseMLflowsWords() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func errorsUseMLflowsWords(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             try await client.execute(uri: "/api/2.0/mlflow/runs/delete", method: .post, body: body(#"{"run_id":"fake_run_id"}"#)) { r in
                 #expect(r.status == .notFound)
@@ -70,8 +70,8 @@ import TrackerStore
         }
     }
 
-    @Test func ajaxPrefixServesEveryRouteWithQueryParameters() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func ajaxPrefixServesEveryRouteWithQueryParameters(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let run = try await client.execute(uri: "/ajax-api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
                 json($0)
@@ -95,8 +95,8 @@ import TrackerStore
         }
     }
 
-    @Test func registryAcceptsRunsOfOtherServersAndTagsTheLoggedModel() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func registryAcceptsRunsOfOtherServersAndTagsTheLoggedModel(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         let foreign = "0123456789abcdef0123456789abcdef"
         try await app(tmp).test(.router) { client in
             let model = try await client.execute(
@@ -126,8 +126,8 @@ import TrackerStore
         }
     }
 
-    @Test func loggedModelArtifactRoutes() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func loggedModelArtifactRoutes(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let model = try await client.execute(
                 uri: "/api/2.0/mlflow/logged-models", method: .post, body: body(#"{"experiment_id":"0","name":"m"}"#)
@@ -155,8 +155,8 @@ import TrackerStore
         }
     }
 
-    @Test func registryAliasesStagesTagsAndSearchFollowTheReference() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func registryAliasesStagesTagsAndSearchFollowTheReference(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             _ = try await call(client, .post, "registered-models/create", #"{"name":"m"}"#)
             _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/m"}"#)
@@ -200,8 +200,8 @@ import TrackerStore
         }
     }
 
-    @Test func renamingAnExperimentOntoATakenNameIsABadRequest() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func renamingAnExperimentOntoATakenNameIsABadRequest(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             _ = try await call(client, .post, "experiments/create", #"{"name":"a"}"#)
             _ = try await call(client, .post, "experiments/create", #"{"name":"b"}"#)
@@ -231,8 +231,8 @@ import TrackerStore
 
     /// Model-version search without order_by: most recently updated first (the reference's
     /// default), then name, then newest version; run search results carry `outputs`.
-    @Test func searchOrderAndShapeFollowTheReference() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func searchOrderAndShapeFollowTheReference(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             _ = try await call(client, .post, "registered-models/create", #"{"name":"m"}"#)
             _ = try await call(client, .post, "model-versions/create", #"{"name":"m","source":"s3://b/1"}"#)

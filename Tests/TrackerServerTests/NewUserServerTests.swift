@@ -11,8 +11,8 @@ import TrackerStore
 
 /// Issue 12, item 16 on the wire: `POST /api/v1/promote` answers with numbers for both versions.
 @Suite struct NewUserServerTests {
-    @Test func promoteByAliasAnswersTheVersionAsANumberLikeFromVersion() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func promoteByAliasAnswersTheVersionAsANumberLikeFromVersion(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         let s = try Store.open(path: tmp.db, readers: 2)
         for accuracy in [0.8, 0.9] {
             let r = try s.createRun(experimentID: 0)

@@ -27,8 +27,8 @@ import TrackerStore
         (try? requireJSON(Array(r.body.readableBytesView), sourceLocation: sourceLocation)) ?? .null
     }
 
-    @Test func experimentsRunsAndMetricsOnTheWire() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func experimentsRunsAndMetricsOnTheWire(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { #expect(String(buffer: $0.body) == "OK") }
             try await client.execute(uri: "/api/2.0/mlflow/experiments/get-by-name?experiment_name=new", method: .get) { r in
@@ -70,8 +70,8 @@ import TrackerStore
         }
     }
 
-    @Test func logBatchLimits() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func logBatchLimits(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) { json($0) }
             let id = run["run"]?["info"]?["run_id"]?.stringValue ?? ""
@@ -99,8 +99,8 @@ import TrackerStore
         }
     }
 
-    @Test func artifactsRoundTripAndTraversalIsRefused() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func artifactsRoundTripAndTraversalIsRefused(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) { json($0) }
             let id = run["run"]?["info"]?["run_id"]?.stringValue ?? ""
@@ -119,8 +119,8 @@ import TrackerStore
         }
     }
 
-    @Test func bearerTokenIsRequired() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func bearerTokenIsRequired(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp, token: "t0k3n").test(.router) { client in
             try await client.execute(uri: "/api/2.0/mlflow/experiments/get?experiment_id=0", method: .get) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/health", method: .get, headers: [.authorization: "Bearer nope"]) { #expect($0.status == .unauthorized) }
@@ -130,8 +130,8 @@ import TrackerStore
         }
     }
 
-    @Test func nativePromoteAnswers409WithTheGates() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func nativePromoteAnswers409WithTheGates(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         let s = try Store.open(path: tmp.db)
         let r = try s.createRun(experimentID: 0)
         try s.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.8, step: 0, time: 1)]))
@@ -170,8 +170,8 @@ import TrackerStore
         (try? requireJSON(Array(r.body.readableBytesView), sourceLocation: sourceLocation)) ?? .null
     }
 
-    @Test func registryThroughTheMLflowAPI() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func registryThroughTheMLflowAPI(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
         let run = try store.createRun(experimentID: 0)
         try store.log(runID: run.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.9, step: 0, time: 1)]))

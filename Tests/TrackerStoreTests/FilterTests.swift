@@ -76,8 +76,8 @@ import TrackerCore
 }
 
 @Suite struct RunSearchTests {
-    func seeded() throws -> (TempDir, Store, [String: String]) {
-        let tmp = TempDir()
+    func seeded(_ backend: TestBackend) throws -> (TempDir, Store, [String: String]) {
+        let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
         let exp = try store.ensureExperiment(name: "s")
         var ids: [String: String] = [:]
@@ -99,8 +99,9 @@ import TrackerCore
         try store.searchRuns(filter: try RunFilter.parse(filter), orderBy: order.map { try RunOrder.parse($0) }).map(\.info.name)
     }
 
-    @Test func filtersAndOrders() throws {
-        let (_, store, ids) = try seeded()
+    @Test(arguments: TestBackend.all) func filtersAndOrders(_ backend: TestBackend) throws {
+        let (tmp, store, ids) = try seeded(backend)
+        defer { withExtendedLifetime(tmp) {} }  // its PostgreSQL schema lives as long as it does
         #expect(try names(store, "metrics.acc > 0.5", ["metrics.loss"]) == ["a", "c"])
         #expect(try names(store, "", ["metrics.acc DESC"]) == ["a", "c", "b", "d"])  // missing sorts last
         #expect(try names(store, "", ["metrics.acc"]) == ["b", "c", "a", "d"])
@@ -116,8 +117,8 @@ import TrackerCore
 
     /// The metric-sort fast path (index read in sort order, bounded) must give exactly the pages a
     /// full sort gives: ties at its scan boundary, NaN and missing values last, other experiments.
-    @Test func metricSortPagesMatchAFullSort() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func metricSortPagesMatchAFullSort(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
         let (exp, other) = (try store.ensureExperiment(name: "big"), try store.ensureExperiment(name: "other"))
         var expected: [(name: String, loss: Double?, start: Int64)] = []
@@ -147,8 +148,9 @@ import TrackerCore
         }
     }
 
-    @Test func injectionAttemptsMatchLiterally() throws {
-        let (_, store, _) = try seeded()
+    @Test(arguments: TestBackend.all) func injectionAttemptsMatchLiterally(_ backend: TestBackend) throws {
+        let (tmp, store, _) = try seeded(backend)
+        defer { withExtendedLifetime(tmp) {} }
         // The quote is doubled inside the string: the value is the literal text 1' OR 1=1 --
         #expect(try names(store, "params.x = '1'' OR 1=1 --'") == ["c"])
         #expect(try names(store, "params.x = '1 OR 1=1'").isEmpty)

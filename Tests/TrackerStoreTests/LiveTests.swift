@@ -23,8 +23,8 @@ func liveStore(_ tmp: TempDir) throws -> Store {
 func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\n" }
 
 @Suite struct LiveIngestTests {
-    @Test func resendingAWindowReplaces() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func resendingAWindowReplaces(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         let db = ["--db", tmp.db]
         let args =
@@ -69,8 +69,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(abs(w.sumSq - 30) < 1e-9)
     }
 
-    @Test func predictionsJoinLateEarlyDuplicateAndMissingOutcomes() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func predictionsJoinLateEarlyDuplicateAndMissingOutcomes(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let db = ["--db", tmp.db]
@@ -105,8 +105,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(acc?["offline"] == .double(0.9))
     }
 
-    @Test func attributionAcrossAPromoteAndARollbackInOneDay() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func attributionAcrossAPromoteAndARollbackInOneDay(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         let day = Int64(1_795_000_000_000)
         let h = Int64(3_600_000)
@@ -132,8 +132,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(gap.versions.first { $0.version == 2 }?.incumbent?.version == 1)
     }
 
-    @Test func badLinesRejectTheirBatchAndNameTheLine() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func badLinesRejectTheirBatchAndNameTheLine(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         let lines = [
             #"{"type":"prediction","model":"churn","env":"production","id":"x1","prediction":1}"#,
@@ -256,8 +256,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         "--start", "2026-11-23T10:00:00Z", "--end", "2026-11-23T11:00:00Z",
     ]
 
-    @Test func aResendNamingTheAttributedVersionReplaces() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func aResendNamingTheAttributedVersionReplaces(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let db = ["--db", tmp.db]
@@ -270,16 +270,16 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(gap["versions"]?.arrayValue?.first?["metrics"]?.arrayValue?.first?["n"] == .int(100))
     }
 
-    @Test func aPredictionForAnUnknownVersionIsRefusedLikeAWindow() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func aPredictionForAnUnknownVersionIsRefusedLikeAWindow(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         let line = #"{"type":"prediction","model":"churn","env":"production","id":"p1","prediction":1,"version":99}"#
         let r = try tracker(["live", "ingest", "-", "--db", tmp.db], stdin: line + "\n")
         #expect(r.status == 1 && r.stderr.contains("-:1: model 'churn' has no version 99"))
     }
 
-    @Test func badNumbersAreUsageErrorsNamingTheOption() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func badNumbersAreUsageErrorsNamingTheOption(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         let db = ["--db", tmp.db]
         for (args, message) in [
@@ -299,8 +299,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         }
     }
 
-    @Test func liveConfigSetsAndShowsEverySetting() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func liveConfigSetsAndShowsEverySetting(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         let db = ["--db", tmp.db]
         let before = try ok(["live", "config", "churn"] + db)
@@ -321,8 +321,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(settings.maxGap == ["recall": 0.03, "": 0.1] && settings.coverageFloor == 0.6)
     }
 
-    @Test func gapShowsDeclaredDirectionsMethodsAndTask() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func gapShowsDeclaredDirectionsMethodsAndTask(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let db = ["--db", tmp.db]
@@ -345,8 +345,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(try ok(["gap", "churn"] + range + db).contains("higher (configured)"))
     }
 
-    @Test func scoresKeepTheMeaningTheyWereIngestedWith() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func scoresKeepTheMeaningTheyWereIngestedWith(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let t0: Int64 = 1_795_000_000_000
@@ -379,8 +379,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(abs((try auc([]) ?? 0) - base) < 1e-12)
     }
 
-    @Test func ingestReportsEveryBadLineWithPlurals() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func ingestReportsEveryBadLineWithPlurals(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         var lines = [#"{"type":"prediction","model":"churn","env":"production","id":"ok","prediction":1}"#]
         for i in 0..<105 { lines.append(#"{"type":"outcome","id":"b\#(i)"}"#) }
@@ -401,8 +401,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(r2.stderr.contains("-:1: model 'nope' not found") && r2.stderr.contains("-:2: model 'nada' not found"))
     }
 
-    @Test func recordErrorsHaveNoFileLinePrefix() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func recordErrorsHaveNoFileLinePrefix(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try liveStore(tmp)
         let r = try tracker(Self.window.map { $0 == "churn" ? "nosuch" : $0 } + ["--db", tmp.db])
         #expect(r.status == 1 && r.stderr.contains("model 'nosuch' not found") && !r.stderr.contains("command line:1:"))
@@ -419,8 +419,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(help.contains("ends now and starts one hour ago, or when the version now live"))
     }
 
-    @Test func recordRightAfterAPromoteCountsForTheNewVersion() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func recordRightAfterAPromoteCountsForTheNewVersion(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         let now = TimeParser.nowMillis()
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: now - 7_200_000)
@@ -432,8 +432,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(gap.versions.first { $0.version == 2 }?.rows.first?.live.n == 50)
     }
 
-    @Test func gapShowsEachLiveIntervalWithItsEnd() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func gapShowsEachLiveIntervalWithItsEnd(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         let day = Int64(1_795_000_000_000)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: day)

@@ -46,8 +46,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(missing.status == 1 && missing.stderr.contains("the run has no metric 'acc' (it has: test_accuracy)"))
     }
 
-    @Test func gatesPassFailAndForce() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func gatesPassFailAndForce(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registrySetup(tmp)
         let db = ["--db", tmp.db]
         try ok(["gate", "set", "churn", "--env", "production", "--require", "accuracy >= 0.9"] + db)
@@ -77,8 +77,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(after.count == 2 && after[1]["actor"] == .string("alice") && after[1]["kind"] == .string("promote"))
     }
 
-    @Test func mustBeatCurrentAgainstIncumbentAndEmptyEnvironment() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func mustBeatCurrentAgainstIncumbentAndEmptyEnvironment(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registrySetup(tmp)
         let db = ["--db", tmp.db]
         // Empty environment: nothing to beat.
@@ -95,8 +95,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(try tracker(["promote", "churn", "3", "--to", "production", "--must-beat-current", "log_loss"] + db).status == 3)
     }
 
-    @Test func afterStaging() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func afterStaging(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registrySetup(tmp)
         let db = ["--db", tmp.db]
         try ok(["gate", "set", "churn", "--env", "production", "--after", "staging"] + db)
@@ -108,8 +108,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(gates.arrayValue?.first?["after"] == .string("staging"))
     }
 
-    @Test func rollbackTwiceInARow() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func rollbackTwiceInARow(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registrySetup(tmp)
         let db = ["--db", tmp.db]
         for v in ["1", "2", "3"] { try ok(["promote", "churn", v, "--to", "production"] + db) }
@@ -126,8 +126,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(ledger[3]["reason"] == .string("bad"))
     }
 
-    @Test func unknownNamesListWhatExists() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func unknownNamesListWhatExists(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registrySetup(tmp)
         let db = ["--db", tmp.db]
         let m = try tracker(["promote", "chrun", "1", "--to", "production"] + db)
@@ -155,8 +155,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         return try Store.open(path: tmp.db)
     }
 
-    @Test func atAnswersWhatWasLive() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func atAnswersWhatWasLive(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try store(tmp)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "a", now: 1000)
         _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "a", now: 2000)
@@ -171,8 +171,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(cli.arrayValue?.first?["version"] == .int(2))
     }
 
-    @Test func schemaEnforcesOneCurrentDeploymentAndAppendOnlyLedger() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func schemaEnforcesOneCurrentDeploymentAndAppendOnlyLedger(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try store(tmp)
         _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "a")
         #expect(throws: SQLiteError.self) {
@@ -181,7 +181,7 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
                     "INSERT INTO deployment_ledger (model_id, env, kind, to_version, actor, time) VALUES (1, 'production', 'promote', 2, 'x', 1)"
                 )
                 try c.run(
-                    "INSERT INTO deployments (model_id, env, version_id, ledger_id, started_at) VALUES (1, 'production', 2, last_insert_rowid(), 1)"
+                    "INSERT INTO deployments (model_id, env, version_id, ledger_id, started_at) VALUES (1, 'production', 2, (SELECT max(id) FROM deployment_ledger), 1)"
                 )
             }
         }
@@ -195,8 +195,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         #expect(try s.ledger().count == 1)
     }
 
-    @Test func concurrentPromotesLeaveOneConsistentHistory() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func concurrentPromotesLeaveOneConsistentHistory(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registrySetup(tmp)
         var procs: [Process] = []
         for i in 0..<12 {

@@ -53,7 +53,7 @@ extension DeploymentRepository {
             let m = try RegistryRepository.modelRow(c, model)
             let req = JSON.array(requires.map { .string($0.description) }).serialized()
             try c.run(
-                "INSERT OR REPLACE INTO gate_policies (model_id, env, requires, must_beat, must_beat_margin, after_env, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO gate_policies (model_id, env, requires, must_beat, must_beat_margin, after_env, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model_id, env) DO UPDATE SET requires = excluded.requires, must_beat = excluded.must_beat, must_beat_margin = excluded.must_beat_margin, after_env = excluded.after_env, updated_at = excluded.updated_at",
                 [
                     .integer(m.id), .text(env), .text(req), mustBeat.map { .text($0.metric) } ?? .null, .real(mustBeat?.margin ?? 0),
                     afterEnv.map { .text($0) } ?? .null, .integer(TimeParser.nowMillis()),
@@ -104,13 +104,12 @@ extension DeploymentRepository {
         _ c: Connection, modelID: Int64, env: String, versionID: Int64, toVersion: Int, from: (id: Int64, version: Int)?, kind: String,
         actor: String, reason: String, gates: [GateResult], now: Int64
     ) throws -> Int64 {
-        try c.run(
+        let ledgerID = try c.insert(
             "INSERT INTO deployment_ledger (model_id, env, kind, from_version, to_version, actor, reason, time, gates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .integer(modelID), .text(env), .text(kind), from.map { .integer(Int64($0.version)) } ?? .null, .integer(Int64(toVersion)),
                 .text(actor), .text(reason), .integer(now), .text(JSON.array(gates.map(\.json)).serialized()),
             ])
-        let ledgerID = c.lastInsertRowID
         if let from { try c.run("UPDATE deployments SET ended_at = ? WHERE id = ?", [.integer(now), .integer(from.id)]) }
         try c.run(
             "INSERT INTO deployments (model_id, env, version_id, ledger_id, started_at) VALUES (?, ?, ?, ?, ?)",

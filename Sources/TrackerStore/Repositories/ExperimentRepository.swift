@@ -44,20 +44,20 @@ extension ExperimentRepository {
         _ c: Connection, name: String, description: String, artifactLocation: String?, tags: [KeyValue], now: Int64
     ) throws -> Experiment {
         try Limits.validateExperimentName(name)
+        let id: Int64
         do {
-            try c.run(
+            id = try c.insert(
                 "INSERT INTO experiments (name, description, artifact_location, creation_time, last_update_time) VALUES (?, ?, '', ?, ?)",
                 [.text(name), .text(description), .integer(now), .integer(now)])
         } catch let e as SQLiteError where e.isUniqueViolation {
             throw TrackerError(.alreadyExists, "experiment '\(name)' already exists", subject: .experimentName(name))
         }
-        let id = c.lastInsertRowID
         try c.run(
             "UPDATE experiments SET artifact_location = ? WHERE id = ?",
             [.text(artifactLocation ?? "mlflow-artifacts:/\(id)"), .integer(id)])
         for t in tags {
             try c.run(
-                "INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)",
+                "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
                 [.integer(id), .text(t.key), .text(t.value)])
         }
         return try findExperiment(c, id: id)!
@@ -141,7 +141,7 @@ extension ExperimentRepository {
             }
             if let t = setTag {
                 try c.run(
-                    "INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
                     [.integer(id), .text(t.key), .text(t.value)])
             }
             if let k = deleteTag {

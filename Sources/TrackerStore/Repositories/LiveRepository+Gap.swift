@@ -26,7 +26,7 @@ extension LiveRepository {
         func fresh() -> PredictionAccumulator { PredictionAccumulator(positive: positive, task: settings.task, classes: settings.classes) }
         // A score is the probability of the label that was positive when it was ingested; for
         // another positive label it is converted explicitly (1 − score, binary labels).
-        let stmt = try c.cached(
+        let stmt = try c.statement(
             """
             SELECT version, actual_label IS NOT NULL, label = actual_label, label = ?6, actual_label = ?6, value,
                    CASE WHEN score IS NULL OR coalesce(score_label, ?6) = ?6 THEN score ELSE 1 - score END, actual_value,

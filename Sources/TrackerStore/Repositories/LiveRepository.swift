@@ -111,8 +111,8 @@ extension LiveRepository {
                     let (mid, positive) = try model(p.model, line)
                     try check(mid, p.model, p.version, line)
                     let version = try p.version ?? attributed(mid, p.env, p.time)
-                    let ins = try c.cached(
-                        "INSERT OR IGNORE INTO predictions (model_id, env, time, id, version, label, value, score, score_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    let ins = try c.statement(
+                        "INSERT INTO predictions (model_id, env, time, id, version, label, value, score, score_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
                     )
                     try ins.bind([
                         .integer(mid), .text(p.env), .integer(p.time), .text(p.id), version.map { .integer(Int64($0)) } ?? .null,
@@ -138,7 +138,7 @@ extension LiveRepository {
                         s.joined += 1
                     }
                 case .outcome(let o):
-                    let ins = try c.cached("INSERT OR IGNORE INTO outcomes (id, label, value, time, received_at) VALUES (?, ?, ?, ?, ?)")
+                    let ins = try c.statement("INSERT INTO outcomes (id, label, value, time, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
                     try ins.bind([
                         .text(o.id), o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time),
                         .integer(now),

@@ -45,7 +45,7 @@ extension MetricRepository {
         let found = try db.write { c -> [String: Int64] in
             var found: [String: Int64] = [:]
             for k in toAdd {
-                try c.run("INSERT OR IGNORE INTO metric_keys (key) VALUES (?)", [.text(k)])
+                try c.run("INSERT INTO metric_keys (key) VALUES (?) ON CONFLICT DO NOTHING", [.text(k)])
                 found[k] = try c.queryOne("SELECT id FROM metric_keys WHERE key = ?", [.text(k)]) { $0.int64(0) }
             }
             return found
@@ -76,11 +76,14 @@ extension MetricRepository {
         }
         for t in batch.tags {
             try c.run(
-                "INSERT OR REPLACE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(t.key), .text(t.value)])
+                "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                [.integer(key), .text(t.key), .text(t.value)])
             if t.key == "mlflow.runName" { try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(t.value), .integer(key)]) }
         }
         if !batch.metrics.isEmpty {
-            let insert = try c.cached("INSERT OR REPLACE INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?)")
+            let insert = try c.statement(
+                "INSERT INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key_id, step, time) DO UPDATE SET value = excluded.value"
+            )
             // Latest per key within this batch: max step, then max time.
             var latest: [Int64: MetricPoint] = [:]
             for m in batch.metrics {
@@ -94,7 +97,7 @@ extension MetricRepository {
                 if let cur = latest[kid], (cur.step, cur.time) > (m.step, m.time) { continue }
                 latest[kid] = m
             }
-            let upsert = try c.cached(
+            let upsert = try c.statement(
                 """
                 INSERT INTO latest_metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, key_id) DO UPDATE SET step = excluded.step, time = excluded.time, value = excluded.value
@@ -111,7 +114,7 @@ extension MetricRepository {
         }
         for a in batch.artifacts {
             try c.run(
-                "INSERT OR REPLACE INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?)",
+                "INSERT INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                 [.integer(key), .text(a.path), .integer(a.size), .text(a.sha256)])
         }
     }
@@ -151,7 +154,7 @@ extension MetricRepository {
             guard let kid = try c.queryOne("SELECT id FROM metric_keys WHERE key = ?", [.text(key)], { $0.int64(0) }) else { return [] }
             return try c.query(
                 "SELECT step, time, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, time LIMIT ? OFFSET ?",
-                [.integer(runKey), .integer(kid), .integer(Int64(limit ?? -1)), .integer(Int64(offset))]
+                [.integer(runKey), .integer(kid), .integer(Int64(limit ?? Int.max)), .integer(Int64(offset))]
             ) { MetricPoint(key: key, value: MetricValue.decode($0, 2), step: $0.int64(0), time: $0.int64(1)) }
         }
     }

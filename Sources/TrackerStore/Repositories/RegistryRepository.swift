@@ -148,10 +148,9 @@ extension RegistryRepository {
             if mustBeNew { throw TrackerError(.alreadyExists, "registered model '\(name)' already exists") }
             return id
         }
-        try c.run(
+        return try c.insert(
             "INSERT INTO registered_models (name, description, creation_time, last_update_time) VALUES (?, ?, ?, ?)",
             [.text(name), .text(description), .integer(now), .integer(now)])
-        return c.lastInsertRowID
     }
 
     /// Creates a registered model (the MLflow API's `registered-models/create`).
@@ -160,7 +159,7 @@ extension RegistryRepository {
             let id = try RegistryRepository.ensureModel(c, name: name, description: description, now: TimeParser.nowMillis(), mustBeNew: true)
             for t in tags {
                 try c.run(
-                    "INSERT OR REPLACE INTO registered_model_tags (model_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO registered_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.integer(id), .text(t.key), .text(t.value)])
             }
             return try RegistryRepository.modelRow(c, name)
@@ -214,7 +213,7 @@ extension RegistryRepository {
             let next =
                 (try c.queryOne("SELECT max(version) FROM model_versions WHERE model_id = ?", [.integer(modelID)]) { $0.int(0) } ?? 0) + 1
             let src = source ?? runID.map { "runs:/\($0)/\(artifact ?? "")" } ?? ""
-            try c.run(
+            let versionID = try c.insert(
                 """
                 INSERT INTO model_versions (model_id, version, run_id, source, artifact_path, artifact_sha256, description, user_id, creation_time, last_update_time)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -224,7 +223,6 @@ extension RegistryRepository {
                     artifact.map { .text($0) } ?? .null,
                     sha.map { .text($0) } ?? .null, .text(description), .text(userID), .integer(now), .integer(now),
                 ])
-            let versionID = c.lastInsertRowID
             var snapshot = runMetrics
             for m in metricMap { snapshot[m.key] = runMetrics[m.value] }
             for (k, v) in snapshot {
@@ -234,7 +232,7 @@ extension RegistryRepository {
             }
             for t in tags {
                 try c.run(
-                    "INSERT OR REPLACE INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?)",
+                    "INSERT INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
                     [.integer(versionID), .text(t.key), .text(t.value)])
             }
             try c.run("UPDATE registered_models SET last_update_time = ? WHERE id = ?", [.integer(now), .integer(modelID)])
@@ -251,7 +249,7 @@ extension RegistryRepository {
             for (k, value) in metrics {
                 try Limits.validateKey(k, "metric key")
                 try c.run(
-                    "INSERT OR REPLACE INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, ?, ?, ?, ?) ON CONFLICT (version_id, dataset, key) DO UPDATE SET value = excluded.value, time = excluded.time",
                     [.integer(v.id), .text(dataset), .text(k), value.isNaN ? .null : .real(value), .integer(now)])
             }
             return try RegistryRepository.versionRow(c, model: model, version: n)
@@ -314,7 +312,7 @@ extension RegistryRepository {
             let v = try RegistryRepository.versionRow(c, model: model, version: version)
             let m = try RegistryRepository.modelRow(c, model)
             try c.run(
-                "INSERT OR REPLACE INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
+                "INSERT INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET version_id = excluded.version_id",
                 [.integer(m.id), .text(alias), .integer(v.id)])
         }
     }

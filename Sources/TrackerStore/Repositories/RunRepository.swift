@@ -56,10 +56,9 @@ extension RunRepository {
         if runName.isEmpty { runName = RunNames.make(from: runID) }
         let location = exp.artifactLocation.isEmpty ? "mlflow-artifacts:/\(exp.id)" : exp.artifactLocation
         let base = location.hasSuffix("/") ? String(location.dropLast()) : location
-        try c.run(
+        let key = try c.insert(
             "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)",
             [.text(runID), .integer(experimentID), .text(runName), .text(userID), .integer(startTime), .text("\(base)/\(runID)/artifacts")])
-        let key = c.lastInsertRowID
         var allTags = tags.filter { $0.key != "mlflow.runName" }
         allTags.append(KeyValue("mlflow.runName", runName))
         if !userID.isEmpty && !allTags.contains(where: { $0.key == "mlflow.user" }) { allTags.append(KeyValue("mlflow.user", userID)) }
@@ -67,7 +66,8 @@ extension RunRepository {
             try Limits.validateKey(t.key, "tag key")
             try Limits.validateTagValue(t.key, t.value)
             try c.run(
-                "INSERT OR REPLACE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(t.key), .text(t.value)])
+                "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                [.integer(key), .text(t.key), .text(t.value)])
         }
         return try c.queryOne("SELECT \(runColumns) FROM runs r WHERE r.id = ?", [.integer(key)]) { decodeRunInfo($0) }!
     }
@@ -98,7 +98,9 @@ extension RunRepository {
         }
         if let name, !name.isEmpty {
             try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(name), .integer(key)])
-            try c.run("INSERT OR REPLACE INTO run_tags (run_id, key, value) VALUES (?, 'mlflow.runName', ?)", [.integer(key), .text(name)])
+            try c.run(
+                "INSERT INTO run_tags (run_id, key, value) VALUES (?, 'mlflow.runName', ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                [.integer(key), .text(name)])
         }
         return try c.queryOne("SELECT \(runColumns) FROM runs r WHERE r.id = ?", [.integer(key)]) { decodeRunInfo($0) }!
     }

@@ -134,7 +134,7 @@ extension UIReadModel {
             var out: [SeriesPoint] = []
             out.reserveCapacity(buckets * 4)
             var reducer = MinMaxReducer(lo: lo, hi: hi, buckets: buckets)
-            let stmt = try c.cached(all)
+            let stmt = try c.statement(all)
             try stmt.bind(args)
             defer { stmt.reset() }
             while try stmt.step() {

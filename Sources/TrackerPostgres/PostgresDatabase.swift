@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import SQLiteKit
+import Synchronization
+
+/// A PostgreSQL database as the store's `SQLDatabase`: a small pool of connections, read
+/// transactions at REPEATABLE READ (one snapshot, as SQLite's reads), and write transactions
+/// serialized across every process by one advisory lock — the guarantee SQLite's single writer
+/// gives the repositories' check-then-write code, kept as is.
+public final class PGDatabase: SQLDatabase {
+    /// Where the database is, as given (without its password), for messages.
+    public let path: String
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    /// Idle connections, how many ids were handed out, and whether `close()` has run.
+    private let pool = Mutex<(idle: [Box], nextID: Int, closed: Bool)>(([], 0, false))
+    /// Idle connections kept open beyond this are closed.
+    private let maxIdle: Int
+
+    /// The advisory lock every write transaction takes (`pg_advisory_xact_lock`), so writers run
+    /// one at a time across servers, as on SQLite.
+    public static let writeLockKey: Int64 = 0x7472_6163_6b01  // "track" 01
+    /// The advisory lock a migration takes, so servers starting together migrate once.
+    public static let migrationLockKey: Int64 = 0x7472_6163_6b02
+
+    /// A connection moved in and out of the pool.
+    private final class Box: @unchecked Sendable {
+        // Safe: a box is used by one thread at a time — taken from the pool under its mutex,
+        // used, then returned under the mutex.
+        let connection: PGConnection
+        init(_ c: PGConnection) { connection = c }
+    }
+
+    /// Opens the database named by `url` (postgres://user[:password]@host[:port]/database, with
+    /// optional `?search_path=schema`), connecting once to check it. `maxIdle` connections are
+    /// kept for reuse.
+    public init(url: String, maxIdle: Int = 8) throws {
+        let parsed = try PGURL(url)
+        self.path = parsed.display
+        self.configuration = parsed.configuration
+        var logger = Logger(label: "tracker.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        self.maxIdle = maxIdle
+        let first = try connect()
+        pool.withLock { $0.idle.append(first) }
+    }
+
+    public var dialect: SQLDialect { .postgres }
+
+    private func connect() throws -> Box {
+        let id = pool.withLock { p -> Int in
+            p.nextID += 1
+            return p.nextID
+        }
+        do {
+            let c = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger
+            ).wait()
+            return Box(PGConnection(c, logger: logger))
+        } catch {
+            throw PGError.cannotConnect(path, PGError.reason(error))
+        }
+    }
+
+    private func take() throws -> Box {
+        let idle = try pool.withLock { p -> Box? in
+            if p.closed { throw SQLiteError(extendedCode: 21, message: "the database connection is closed") }
+            return p.idle.popLast()
+        }
+        if let idle, !idle.connection.isBroken { return idle }
+        return try connect()
+    }
+
+    private func giveBack(_ box: Box) {
+        if box.connection.isBroken { return }
+        let keep = pool.withLock { p -> Bool in
+            if p.closed || p.idle.count >= maxIdle { return false }
+            p.idle.append(box)
+            return true
+        }
+        if !keep { box.connection.close() }
+    }
+
+    @discardableResult
+    public func read<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        let box = try take()
+        defer { giveBack(box) }
+        return try box.connection.transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ"], body)
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        let box = try take()
+        defer { giveBack(box) }
+        return try box.connection.transaction(begin: ["BEGIN", "SELECT pg_advisory_xact_lock(\(PGDatabase.writeLockKey))"], body)
+    }
+
+    @discardableResult
+    public func withConnection<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        let box = try take()
+        defer { giveBack(box) }
+        return try body(box.connection)
+    }
+
+    /// Runs `body` in a write transaction that first takes `lock` as well (migrations).
+    @discardableResult
+    public func write<T: Sendable>(locking lock: Int64, _ body: (any SQLConnection) throws -> T) throws -> T {
+        let box = try take()
+        defer { giveBack(box) }
+        return try box.connection.transaction(
+            begin: ["BEGIN", "SELECT pg_advisory_xact_lock(\(lock))", "SELECT pg_advisory_xact_lock(\(PGDatabase.writeLockKey))"], body)
+    }
+
+    public func close() {
+        let idle = pool.withLock { p -> [Box] in
+            p.closed = true
+            defer { p.idle = [] }
+            return p.idle
+        }
+        for box in idle { box.connection.close() }
+    }
+}
+
+/// Why the PostgreSQL backend could not start.
+public enum PGError: Error, CustomStringConvertible {
+    /// The URL is not one this backend reads.
+    case badURL(String, String)
+    /// No connection could be made.
+    case cannotConnect(String, String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let url, let why): return "\(url) is not a PostgreSQL URL this tracker reads: \(why)"
+        case .cannotConnect(let url, let why):
+            return "cannot connect to PostgreSQL at \(url): \(why); check that the server runs and the URL's user, host, port and database"
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let e = error as? PSQLError {
+            if let m = e.serverInfo?[.message] { return m }
+            if let u = e.underlying { return String(describing: u) }
+            return String(describing: e.code)
+        }
+        return String(describing: error)
+    }
+}
+
+/// A parsed postgres:// URL.
+struct PGURL {
+    let configuration: PostgresConnection.Configuration
+    /// The URL without its password.
+    let display: String
+
+    init(_ url: String) throws {
+        guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql" else {
+            throw PGError.badURL(url, "expected postgres://user@host:port/database")
+        }
+        let user = c.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+        let database = String(c.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw PGError.badURL(url, "it names no database (…/DATABASE at its end)") }
+        var query: [String: String] = [:]
+        for item in c.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        if let mode = query["sslmode"], mode != "disable" {
+            throw PGError.badURL(url, "sslmode=\(mode) is not supported yet (TLS is planned); use sslmode=disable on a trusted network")
+        }
+        var config: PostgresConnection.Configuration
+        let host = c.host ?? ""
+        if host.isEmpty || host.hasPrefix("/") {
+            let dir = query["host"] ?? (host.isEmpty ? "/var/run/postgresql" : host)
+            config = .init(
+                unixSocketPath: "\(dir)/.s.PGSQL.\(c.port ?? 5432)", username: user, password: c.password, database: database)
+        } else {
+            config = .init(host: host, port: c.port ?? 5432, username: user, password: c.password, database: database, tls: .disable)
+        }
+        if let schema = query["search_path"] {
+            config.options.additionalStartupParameters.append(("search_path", schema))
+        }
+        self.configuration = config
+        var shown = c
+        shown.password = nil
+        self.display = shown.string ?? url
+    }
+}

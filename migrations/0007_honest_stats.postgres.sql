@@ -1,0 +1,1 @@
+-- 0007 on PostgreSQL: nothing to do; 0001_initial.postgres.sql creates the schema up to 0007.
