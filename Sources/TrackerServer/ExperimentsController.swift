@@ -36,13 +36,15 @@ struct ExperimentsController: Sendable {
 
     @Sendable func getByName(_ f: Fields) throws -> JSON {
         let name = try f.require("experiment_name")
-        guard let e = try store.experiment(named: name) else { throw APIError.notFound("Could not find experiment with name '\(name)'") }
+        guard let e = try store.experiments.experiment(named: name) else { throw APIError.notFound("Could not find experiment with name '\(name)'") }
         return .object([("experiment", MLflowJSON.experiment(e))])
     }
 
     @Sendable func get(_ f: Fields) throws -> JSON {
         let id = try Self.experimentID(f)
-        guard let e = try store.experiment(id: id) else { throw APIError.notFound("No Experiment with id=\(try f.require("experiment_id")) exists") }
+        guard let e = try store.experiments.experiment(id: id) else {
+            throw APIError.notFound("No Experiment with id=\(try f.require("experiment_id")) exists")
+        }
         return .object([("experiment", MLflowJSON.experiment(e))])
     }
 
@@ -51,7 +53,7 @@ struct ExperimentsController: Sendable {
         if f.raw("tags")?.arrayValue?.contains(where: { ($0["key"]?.stringValue ?? "").isEmpty }) == true {
             throw APIError.invalid(MLflowWords.nameResolves("", parameter: "key"))
         }
-        let e = try store.createExperiment(
+        let e = try store.experiments.createExperiment(
             name: try f.require("name"), artifactLocation: f.string("artifact_location").flatMap { $0.isEmpty ? nil : $0 },
             tags: try f.keyValues("tags"))
         return .object([("experiment_id", .string(String(e.id)))])
@@ -65,7 +67,7 @@ struct ExperimentsController: Sendable {
         let offset = try PageToken.decode(f.string("page_token"))
         let clauses = try SimpleFilter.parse(f.string("filter") ?? "")
         let all = Self.sorted(
-            try store.listExperiments(view: viewType(f.string("view_type"))).filter { Self.matches($0, clauses) }, by: f.strings("order_by"))
+            try store.experiments.listExperiments(view: viewType(f.string("view_type"))).filter { Self.matches($0, clauses) }, by: f.strings("order_by"))
         let page = Array(all.dropFirst(offset).prefix(max))
         return MLflowJSON.object([
             ("experiments", MLflowJSON.list(page.map(MLflowJSON.experiment))),
@@ -110,18 +112,18 @@ struct ExperimentsController: Sendable {
     }
 
     @Sendable func delete(_ f: Fields) throws -> JSON {
-        try store.updateExperiment(id: try Self.experimentID(f), lifecycle: "deleted")
+        try store.experiments.updateExperiment(id: try Self.experimentID(f), lifecycle: "deleted")
         return .object([])
     }
 
     @Sendable func restore(_ f: Fields) throws -> JSON {
-        try store.updateExperiment(id: try Self.experimentID(f), lifecycle: "active")
+        try store.experiments.updateExperiment(id: try Self.experimentID(f), lifecycle: "active")
         return .object([])
     }
 
     @Sendable func update(_ f: Fields) throws -> JSON {
         do {
-            try store.updateExperiment(id: try Self.experimentID(f), newName: f.string("new_name"))
+            try store.experiments.updateExperiment(id: try Self.experimentID(f), newName: f.string("new_name"))
         } catch let e as TrackerError where e.kind == .alreadyExists {
             // The reference answers a rename onto a taken name with its SQL error, coded BAD_REQUEST.
             throw APIError(status: .badRequest, code: "BAD_REQUEST", message: MLflowWords.message(e))
@@ -134,16 +136,16 @@ struct ExperimentsController: Sendable {
         let value = f.string("value") ?? ""
         if key.count > 250 { throw APIError.invalid("'key' exceeds the maximum length of 250 characters") }
         if value.count > 20_000 { throw APIError.invalid("'value' exceeds the maximum length of 20000 characters") }
-        try store.updateExperiment(id: try Self.experimentID(f), setTag: KeyValue(key, value))
+        try store.experiments.updateExperiment(id: try Self.experimentID(f), setTag: KeyValue(key, value))
         return .object([])
     }
 
     @Sendable func deleteTag(_ f: Fields) throws -> JSON {
         let id = try Self.experimentID(f)
         let key = try f.require("key")
-        guard let e = try store.experiment(id: id) else { throw APIError.notFound("No Experiment with id=\(id) exists") }
+        guard let e = try store.experiments.experiment(id: id) else { throw APIError.notFound("No Experiment with id=\(id) exists") }
         if !e.tags.contains(where: { $0.key == key }) { throw APIError.notFound("No tag with name: \(key) in experiment with id \(id)") }
-        try store.updateExperiment(id: id, deleteTag: key)
+        try store.experiments.updateExperiment(id: id, deleteTag: key)
         return .object([])
     }
 }

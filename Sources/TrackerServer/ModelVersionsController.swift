@@ -83,7 +83,7 @@ struct ModelVersionsController: Sendable {
             }
         }
         var found: [ModelVersion] = []
-        for m in try store.listModels() { found += try store.versions(model: m.name).filter { Self.matches($0, clauses) } }
+        for m in try store.registry.listModels() { found += try store.registry.versions(model: m.name).filter { Self.matches($0, clauses) } }
         let sorted = Self.sorted(found, by: orders)
         let page = Array(sorted.dropFirst(offset).prefix(max))
         return MLflowJSON.object([
@@ -163,11 +163,11 @@ struct ModelVersionsController: Sendable {
     /// Where a version's files are: its logged model's location, a `runs:/` source's run
     /// location, or the source itself.
     func artifactURI(model name: String, version n: Int) throws -> String {
-        let v = try store.version(model: name, ref: String(n))
+        let v = try store.registry.version(model: name, ref: String(n))
         if let mid = try store.modelIDOfVersion(model: name, version: n) { return try store.loggedModel(id: mid).artifactURI }
         if v.source.hasPrefix("runs:/"), let runID = v.runID {
             let rest = v.source.dropFirst("runs:/".count).drop { $0 != "/" }.dropFirst()
-            return try store.run(id: runID).info.artifactURI + (rest.isEmpty ? "" : "/" + rest)
+            return try store.runs.run(id: runID).info.artifactURI + (rest.isEmpty ? "" : "/" + rest)
         }
         if v.source.hasPrefix("models:/m-") { return try store.loggedModel(id: String(v.source.dropFirst("models:/".count))).artifactURI }
         return v.source

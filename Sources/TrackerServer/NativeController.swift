@@ -82,14 +82,14 @@ struct NativeController: Sendable {
         if let at = f.string("at") {
             let t = try TimeParser.parse(at)
             return .array(
-                try store.deployments(model: f.string("model"), env: f.string("env"), at: t).map {
+                try store.deployments.deployments(model: f.string("model"), env: f.string("env"), at: t).map {
                     .object([
                         ("model", .string($0.model)), ("env", .string($0.env)), ("version", .int(Int64($0.version))), ("since", .int($0.startedAt)),
                     ])
                 })
         }
         return .array(
-            try store.ledger(model: f.string("model"), env: f.string("env")).map { e in
+            try store.deployments.ledger(model: f.string("model"), env: f.string("env")).map { e in
                 .object([
                     ("id", .int(e.id)), ("model", .string(e.model)), ("env", .string(e.env)), ("kind", .string(e.kind)),
                     ("from_version", e.fromVersion.map { .int(Int64($0)) } ?? .null), ("to_version", .int(Int64(e.toVersion))),
@@ -153,7 +153,7 @@ struct NativeController: Sendable {
         let force = f.bool("force") ?? false
         let reason = f.string("reason") ?? ""
         if force && reason.isEmpty { throw APIError.invalid("force needs a reason") }
-        let o = try store.promote(
+        let o = try store.deployments.promote(
             model: model, versionRef: version, env: env, requires: try f.strings("require").map { try GateExpression.parse($0) },
             mustBeat: try f.string("must_beat_current").map { try MustBeat.parse($0) }, reason: reason, actor: f.string("actor") ?? "api",
             dryRun: f.bool("dry_run") ?? false, force: force)
@@ -169,7 +169,7 @@ struct NativeController: Sendable {
             .object([
                 // `version` is the number, like `from_version`; `alias` echoes an alias given instead.
                 ("model", .string(model)), ("version", .int(Int64(o.version))),
-                ("alias", Store.alias(inVersionRef: version).map(JSON.string) ?? .null), ("env", .string(env)), ("result", .string(result)),
+                ("alias", RegistryRepository.alias(inVersionRef: version).map(JSON.string) ?? .null), ("env", .string(env)), ("result", .string(result)),
                 ("forced", .bool(o.forced)), ("from_version", o.fromVersion.map { .int(Int64($0)) } ?? .null),
                 ("gates", .array(o.gates.map(\.json))),
             ])

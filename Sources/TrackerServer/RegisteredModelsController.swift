@@ -38,7 +38,7 @@ struct RegisteredModelsController: Sendable {
     @Sendable func create(_ f: Fields) throws -> JSON {
         let name = try f.require("name")
         do {
-            _ = try store.createModel(name: name, description: f.string("description") ?? "", tags: try f.keyValues("tags"))
+            _ = try store.registry.createModel(name: name, description: f.string("description") ?? "", tags: try f.keyValues("tags"))
         } catch let e as TrackerError where e.kind == .alreadyExists {
             throw APIError(status: .badRequest, code: "RESOURCE_ALREADY_EXISTS", message: "Registered Model (name=\(name)) already exists.")
         }
@@ -79,7 +79,7 @@ struct RegisteredModelsController: Sendable {
             }
         }
         var matched: [RegisteredModel] = []
-        for m in try store.listModels() where Self.matches(m, tags: try store.modelTags(m.name), clauses) { matched.append(m) }
+        for m in try store.registry.listModels() where Self.matches(m, tags: try store.registry.modelTags(m.name), clauses) { matched.append(m) }
         matched = Self.sorted(matched, by: orders)
         let page = Array(matched.dropFirst(offset).prefix(max))
         return MLflowJSON.object([
@@ -135,7 +135,7 @@ struct RegisteredModelsController: Sendable {
         try RegistryRules.checkAlias(alias)
         let n = try RegistryLookups.versionNumber(f)
         _ = try lookups.versionJSON(name, n)  // the reference looks the version up, not the model
-        try store.setAlias(model: name, alias: alias, version: n)
+        try store.registry.setAlias(model: name, alias: alias, version: n)
         return .object([])
     }
 
@@ -154,7 +154,7 @@ struct RegisteredModelsController: Sendable {
         _ = try lookups.model(name)
         let alias = try f.require("alias")
         // Deleting an alias that is not set is a no-op for the reference.
-        if try store.aliases(model: name).contains(where: { $0.0 == alias }) { try store.deleteAlias(model: name, alias: alias) }
+        if try store.aliases(model: name).contains(where: { $0.0 == alias }) { try store.registry.deleteAlias(model: name, alias: alias) }
         return .object([])
     }
 

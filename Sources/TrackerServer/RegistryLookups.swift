@@ -10,7 +10,7 @@ struct RegistryLookups: Sendable {
     func notFoundModel(_ name: String) -> APIError { APIError.notFound("Registered Model with name=\(name) not found") }
 
     func model(_ name: String) throws -> RegisteredModel {
-        do { return try store.model(named: name) } catch let e as TrackerError where e.kind == .notFound { throw notFoundModel(name) }
+        do { return try store.registry.model(named: name) } catch let e as TrackerError where e.kind == .notFound { throw notFoundModel(name) }
     }
 
     /// The `version` field of a request, refused unless it is an integer.
@@ -22,7 +22,7 @@ struct RegistryLookups: Sendable {
 
     func versionJSON(_ name: String, _ n: Int) throws -> JSON {
         let v: ModelVersion
-        do { v = try store.version(model: name, ref: String(n)) } catch let e as TrackerError where e.kind == .notFound {
+        do { v = try store.registry.version(model: name, ref: String(n)) } catch let e as TrackerError where e.kind == .notFound {
             throw APIError.notFound("Model Version (name=\(name), version=\(n)) not found")
         }
         return MLflowJSON.modelVersion(v, modelID: try store.modelIDOfVersion(model: name, version: n))
@@ -31,7 +31,7 @@ struct RegistryLookups: Sendable {
     /// The newest version in each wanted stage (every stage when `stages` is empty), by version.
     func latest(_ name: String, stages: [String]) throws -> [JSON] {
         var byStage: [String: ModelVersion] = [:]
-        for v in try store.versions(model: name) { byStage[v.stage] = v }
+        for v in try store.registry.versions(model: name) { byStage[v.stage] = v }
         let wanted = stages.isEmpty ? Set(byStage.keys) : Set(stages.map { RegistryRules.stage($0) ?? $0 })
         return try byStage.filter { wanted.contains($0.key) }.values.sorted { $0.version < $1.version }.map {
             MLflowJSON.modelVersion($0, modelID: try store.modelIDOfVersion(model: name, version: $0.version))
@@ -41,6 +41,6 @@ struct RegistryLookups: Sendable {
     func modelJSON(_ name: String) throws -> JSON {
         let m = try model(name)
         return MLflowJSON.registeredModel(
-            m, latest: try latest(name, stages: []), tags: try store.modelTags(name), aliases: try store.aliases(model: name))
+            m, latest: try latest(name, stages: []), tags: try store.registry.modelTags(name), aliases: try store.aliases(model: name))
     }
 }

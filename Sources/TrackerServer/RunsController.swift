@@ -52,7 +52,7 @@ struct RunsController: Sendable {
     /// A run as `runs/get` answers it.
     func runJSON(_ id: String) throws -> JSON {
         let run: Run
-        do { run = try store.run(id: id) } catch let e as TrackerError where e.kind == .notFound {
+        do { run = try store.runs.run(id: id) } catch let e as TrackerError where e.kind == .notFound {
             throw APIError.notFound("Run with id=\(id) not found")
         }
         return MLflowJSON.run(run, outputs: try store.runOutputs(runID: id))
@@ -60,14 +60,14 @@ struct RunsController: Sendable {
 
     @Sendable func create(_ f: Fields) throws -> JSON {
         let exp = Int64(f.string("experiment_id") ?? "0") ?? -1
-        guard try store.experiment(id: exp) != nil else {
+        guard try store.experiments.experiment(id: exp) != nil else {
             throw APIError.notFound("No Experiment with id=\(f.string("experiment_id") ?? "") exists")
         }
         var tags = try f.keyValues("tags")
         for i in tags.indices where tags[i].value.utf8.count > Limits.tagValueLength {
             tags[i] = KeyValue(tags[i].key, String(tags[i].value.utf8.prefix(Limits.tagValueLength)) ?? "")
         }
-        let info = try store.createRun(
+        let info = try store.runs.createRun(
             experimentID: exp, name: f.string("run_name") ?? "", userID: f.string("user_id") ?? "", startTime: try f.int64("start_time"),
             tags: tags)
         return .object([("run", try runJSON(info.runID))])
@@ -76,19 +76,19 @@ struct RunsController: Sendable {
     @Sendable func get(_ f: Fields) throws -> JSON { .object([("run", try runJSON(try Self.runID(f)))]) }
 
     @Sendable func update(_ f: Fields) throws -> JSON {
-        let info = try store.updateRun(
+        let info = try store.runs.updateRun(
             runID: try Self.runID(f), status: try f.string("status").map(runStatus), endTime: try f.int64("end_time"),
             name: f.string("run_name"))
         return .object([("run_info", MLflowJSON.runInfo(info))])
     }
 
     @Sendable func delete(_ f: Fields) throws -> JSON {
-        try store.setRunLifecycle(runID: try Self.runID(f), deleted: true)
+        try store.runs.setRunLifecycle(runID: try Self.runID(f), deleted: true)
         return .object([])
     }
 
     @Sendable func restore(_ f: Fields) throws -> JSON {
-        try store.setRunLifecycle(runID: try Self.runID(f), deleted: false)
+        try store.runs.setRunLifecycle(runID: try Self.runID(f), deleted: false)
         return .object([])
     }
 
@@ -98,7 +98,7 @@ struct RunsController: Sendable {
         if value.utf8.count > Limits.paramValueLength {
             value = String(value.utf8.prefix(Limits.paramValueLength)) ?? String(value.prefix(Limits.paramValueLength))
         }
-        try store.log(runID: try Self.runID(f), LogBatch(params: [KeyValue(try f.require("key"), value)]))
+        try store.metrics.log(runID: try Self.runID(f), LogBatch(params: [KeyValue(try f.require("key"), value)]))
         return .object([])
     }
 
@@ -106,17 +106,17 @@ struct RunsController: Sendable {
         let key = try f.require("key")
         guard let ts = try f.int64("timestamp") else { throw APIError.invalid("Missing value for required parameter 'timestamp'.") }
         let point = MetricPoint(key: key, value: try metricValue(f.raw("value")), step: try f.int64("step") ?? 0, time: ts)
-        try store.log(runID: try Self.runID(f), LogBatch(metrics: [point]))
+        try store.metrics.log(runID: try Self.runID(f), LogBatch(metrics: [point]))
         return .object([])
     }
 
     @Sendable func setTag(_ f: Fields) throws -> JSON {
-        try store.log(runID: try Self.runID(f), LogBatch(tags: [KeyValue(try f.require("key"), f.string("value") ?? "")]))
+        try store.metrics.log(runID: try Self.runID(f), LogBatch(tags: [KeyValue(try f.require("key"), f.string("value") ?? "")]))
         return .object([])
     }
 
     @Sendable func deleteTag(_ f: Fields) throws -> JSON {
-        try store.deleteRunTag(runID: try Self.runID(f), key: try f.require("key"))
+        try store.runs.deleteRunTag(runID: try Self.runID(f), key: try f.require("key"))
         return .object([])
     }
 
@@ -129,7 +129,7 @@ struct RunsController: Sendable {
         let truncated = params.map {
             $0.value.utf8.count > Limits.paramValueLength ? KeyValue($0.key, String($0.value.utf8.prefix(Limits.paramValueLength)) ?? "") : $0
         }
-        do { try store.log(runID: id, LogBatch(params: truncated, tags: tags, metrics: metrics)) } catch let e as TrackerError {
+        do { try store.metrics.log(runID: id, LogBatch(params: truncated, tags: tags, metrics: metrics)) } catch let e as TrackerError {
             guard let words = MLflowWords.batchParamChanged(e) else { throw e }
             throw APIError.invalid(words)
         }
@@ -187,7 +187,7 @@ struct RunsController: Sendable {
         let offset = try PageToken.decode(f.string("page_token"))
         // The reference answers an unknown run's history with an empty one.
         let points: [MetricPoint]
-        do { points = try store.metricHistory(runID: id, key: key, limit: max + 1, offset: offset) } catch let e as TrackerError
+        do { points = try store.metrics.metricHistory(runID: id, key: key, limit: max + 1, offset: offset) } catch let e as TrackerError
             where e.kind == .notFound
         { points = [] }
         return MLflowJSON.object([

@@ -63,11 +63,11 @@ extension Store {
         experimentID: Int64, name: String, sourceRunID: String?, modelType: String, params: [KeyValue], tags: [KeyValue]
     ) throws -> LoggedModel {
         try db.write { c in
-            guard try Store.findExperiment(c, id: experimentID) != nil else {
+            guard try ExperimentRepository.findExperiment(c, id: experimentID) != nil else {
                 throw TrackerError.notFound("No Experiment with id=\(experimentID) exists")
             }
             // The source run may belong to another tracking server (as MLflow allows): not checked.
-            let id = "m-" + Store.newRunID()
+            let id = "m-" + RunRepository.newRunID()
             let now = TimeParser.nowMillis()
             try c.run(
                 "INSERT INTO logged_models (id, experiment_id, name, source_run_id, model_type, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -168,7 +168,7 @@ extension Store {
     /// Records models as outputs of a run.
     public func logRunOutputs(runID: String, models: [(String, Int64)]) throws {
         try db.write { c in
-            let (key, _) = try Store.runKey(c, runID)
+            let (key, _) = try RunRepository.runKey(c, runID)
             for (mid, step) in models {
                 _ = try Store.loadLoggedModel(c, mid)
                 try c.run(
@@ -181,7 +181,7 @@ extension Store {
     /// The models a run produced.
     public func runOutputs(runID: String) throws -> [(modelID: String, step: Int64)] {
         try db.read { c in
-            let (key, _) = try Store.runKey(c, runID)
+            let (key, _) = try RunRepository.runKey(c, runID)
             return try c.query("SELECT model_id, step FROM run_outputs WHERE run_id = ? ORDER BY model_id", [.integer(key)]) {
                 ($0.string(0), $0.int64(1))
             }
@@ -195,7 +195,7 @@ extension Store {
         try db.write { c in
             switch owner {
             case .run(let runID):
-                let (key, _) = try Store.runKey(c, runID)
+                let (key, _) = try RunRepository.runKey(c, runID)
                 try c.run(
                     "INSERT INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                     [.integer(key), .text(record.path), .integer(record.size), .text(record.sha256)])
@@ -211,7 +211,7 @@ extension Store {
     static func artifactRecords(_ c: Connection, _ owner: ArtifactOwner) throws -> [ArtifactRecord] {
         switch owner {
         case .run(let runID):
-            let (key, _) = try runKey(c, runID)
+            let (key, _) = try RunRepository.runKey(c, runID)
             return try c.query("SELECT path, size, sha256 FROM artifacts WHERE run_id = ? ORDER BY path", [.integer(key)]) {
                 ArtifactRecord(path: $0.string(0), size: $0.int64(1), sha256: $0.string(2))
             }
@@ -229,7 +229,7 @@ extension Store {
             let decode = { (r: Row) in ArtifactRecord(path: r.string(0), size: r.int64(1), sha256: r.string(2)) }
             switch owner {
             case .run(let runID):
-                let (key, _) = try Store.runKey(c, runID)
+                let (key, _) = try RunRepository.runKey(c, runID)
                 return try c.queryOne("SELECT path, size, sha256 FROM artifacts WHERE run_id = ? AND path = ?", [.integer(key), .text(path)], decode)
             case .model(let id):
                 _ = try Store.loadLoggedModel(c, id)
@@ -243,7 +243,7 @@ extension Store {
     public func checkArtifactOwner(_ owner: ArtifactOwner) throws {
         try db.read { c in
             switch owner {
-            case .run(let runID): _ = try Store.runKey(c, runID)
+            case .run(let runID): _ = try RunRepository.runKey(c, runID)
             case .model(let id): _ = try Store.loadLoggedModel(c, id)
             }
         }
@@ -282,7 +282,7 @@ extension Store {
         try db.write { c in
             switch owner {
             case .run(let runID):
-                let (key, _) = try Store.runKey(c, runID)
+                let (key, _) = try RunRepository.runKey(c, runID)
                 try c.run(
                     "DELETE FROM artifacts WHERE run_id = ? AND (path = ? OR substr(path, 1, length(?) + 1) = ? || '/' OR ? = '')",
                     [.integer(key), .text(path), .text(path), .text(path), .text(path)])

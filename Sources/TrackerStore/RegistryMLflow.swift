@@ -9,7 +9,7 @@ extension Store {
     public func createModelVersion(
         name: String, source: String, runID: String?, modelID: String?, description: String, tags: [KeyValue]
     ) throws -> ModelVersion {
-        _ = try model(named: name)
+        _ = try registry.model(named: name)
         let logged = try modelID.map { try loggedModel(id: $0) }
         var run = runID ?? logged?.sourceRunID
         // Registries are often fed from other tracking servers: a run that is not ours is kept as
@@ -19,12 +19,12 @@ extension Store {
             allTags.append(KeyValue(Store.externalRunTag, r))
             run = nil
         }
-        let v = try registerVersion(name: name, runID: run, source: source, description: description, tags: allTags)
+        let v = try registry.registerVersion(name: name, runID: run, source: source, description: description, tags: allTags)
         if let modelID, let logged {
             try db.write { c in try c.run("UPDATE model_versions SET logged_model_id = ? WHERE id = ?", [.text(modelID), .integer(v.id)]) }
             try recordModelVersion(of: logged, name: name, version: v.version)
         }
-        return try version(model: name, ref: String(v.version))
+        return try registry.version(model: name, ref: String(v.version))
     }
 
     /// The version tag that holds the id of a run kept on another tracking server.
@@ -49,7 +49,7 @@ extension Store {
     /// The logged model behind a version, if it came from one.
     public func modelIDOfVersion(model: String, version: Int) throws -> String? {
         try db.read { c in
-            let v = try Store.versionRow(c, model: model, version: version)
+            let v = try RegistryRepository.versionRow(c, model: model, version: version)
             return try c.queryOne("SELECT logged_model_id FROM model_versions WHERE id = ?", [.integer(v.id)]) { $0.optionalString(0) }
                 ?? nil
         }
@@ -63,8 +63,8 @@ extension Store {
             throw TrackerError.invalid("Invalid Model Version stage: \(stage). Value must be one of None, Staging, Production, Archived.")
         }
         return try db.write { c in
-            let v = try Store.versionRow(c, model: model, version: version)
-            let m = try Store.modelRow(c, model)
+            let v = try RegistryRepository.versionRow(c, model: model, version: version)
+            let m = try RegistryRepository.modelRow(c, model)
             let now = TimeParser.nowMillis()
             if archiveExisting && (canonical == "Staging" || canonical == "Production") {
                 try c.run(
@@ -73,14 +73,14 @@ extension Store {
             }
             try c.run(
                 "UPDATE model_versions SET stage = ?, last_update_time = ? WHERE id = ?", [.text(canonical), .integer(now), .integer(v.id)])
-            return try Store.versionRow(c, model: model, version: version)
+            return try RegistryRepository.versionRow(c, model: model, version: version)
         }
     }
 
     /// Aliases of a model: (alias, version).
     public func aliases(model: String) throws -> [(String, Int)] {
         try db.read { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             return try c.query(
                 "SELECT a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.model_id = ? ORDER BY a.alias",
                 [.integer(m.id)]
@@ -91,9 +91,9 @@ extension Store {
     /// Sets or deletes a tag on a registered model or one of its versions.
     public func setRegistryTag(model: String, version: Int?, key: String, value: String?) throws {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             if let version {
-                let v = try Store.versionRow(c, model: model, version: version)
+                let v = try RegistryRepository.versionRow(c, model: model, version: version)
                 if let value {
                     try c.run(
                         "INSERT INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
@@ -114,7 +114,7 @@ extension Store {
     /// Renames a registered model.
     public func renameModel(_ name: String, to newName: String) throws {
         try db.write { c in
-            let m = try Store.modelRow(c, name)
+            let m = try RegistryRepository.modelRow(c, name)
             do {
                 try c.run(
                     "UPDATE registered_models SET name = ?, last_update_time = ? WHERE id = ?",
@@ -128,10 +128,10 @@ extension Store {
     /// Updates the description of a model or version.
     public func updateDescription(model: String, version: Int?, description: String) throws {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             let now = TimeParser.nowMillis()
             if let version {
-                let v = try Store.versionRow(c, model: model, version: version)
+                let v = try RegistryRepository.versionRow(c, model: model, version: version)
                 try c.run(
                     "UPDATE model_versions SET description = ?, last_update_time = ? WHERE id = ?",
                     [.text(description), .integer(now), .integer(v.id)])
@@ -147,7 +147,7 @@ extension Store {
     /// forever).
     public func deleteRegistryEntry(model: String, version: Int?) throws {
         try db.write { c in
-            let m = try Store.modelRow(c, model)
+            let m = try RegistryRepository.modelRow(c, model)
             let deployed =
                 try c.queryOne(
                     "SELECT count(*) FROM deployment_ledger WHERE model_id = ? AND (? IS NULL OR to_version = ?)",
@@ -158,7 +158,7 @@ extension Store {
                     "\(model)\(version.map { " version \($0)" } ?? "") has deployment history, which is kept forever; it cannot be deleted")
             }
             if let version {
-                let v = try Store.versionRow(c, model: model, version: version)
+                let v = try RegistryRepository.versionRow(c, model: model, version: version)
                 try c.run("DELETE FROM model_versions WHERE id = ?", [.integer(v.id)])
             } else {
                 try c.run("DELETE FROM gate_policies WHERE model_id = ?", [.integer(m.id)])

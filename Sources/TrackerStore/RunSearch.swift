@@ -172,9 +172,9 @@ extension Store {
             }
             if found == nil {
                 let q = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy[...], view: view, dialect: c.dialect)
-                let sql = "SELECT r.id, \(Store.runColumns) FROM runs r " + q.tail()
+                let sql = "SELECT r.id, \(RunRepository.runColumns) FROM runs r " + q.tail()
                 let args = q.args + [.integer(Int64(limit)), .integer(Int64(offset))]
-                found = try c.query(sql, args, cache: false) { row in (row.int64(0), Store.decodeRunInfo(row, from: 1)) }
+                found = try c.query(sql, args, cache: false) { row in (row.int64(0), RunRepository.decodeRunInfo(row, from: 1)) }
             }
             return try Store.loadRuns(c, found ?? [])
         }
@@ -190,12 +190,12 @@ extension Store {
         let sql = """
             WITH top AS MATERIALIZED (SELECT run_id, value FROM latest_metrics WHERE key_id = (SELECT id FROM metric_keys WHERE key = ?) \
             AND value IS NOT NULL ORDER BY value \(dir) LIMIT ?) \
-            SELECT r.id, \(Store.runColumns), o0.value, (SELECT count(*) FROM top), (SELECT \(first.ascending ? "max" : "min")(value) FROM top) \
+            SELECT r.id, \(RunRepository.runColumns), o0.value, (SELECT count(*) FROM top), (SELECT \(first.ascending ? "max" : "min")(value) FROM top) \
             FROM top o0 \(c.dialect.pick(sqlite: "CROSS JOIN", postgres: "JOIN")) runs r ON r.id = o0.run_id
             """
         let args: [SQLiteValue] = [.text(first.key), .integer(Int64(budget))] + rest.args + [.integer(Int64(limit)), .integer(Int64(offset))]
         let rows = try c.query(sql + " " + rest.tail(leadingOrder: "o0.value \(dir)"), args, cache: false) { row in
-            (row.int64(0), Store.decodeRunInfo(row, from: 1), row.double(10), row.int(11), row.double(12))
+            (row.int64(0), RunRepository.decodeRunInfo(row, from: 1), row.double(10), row.int(11), row.double(12))
         }
         guard let last = rows.last, rows.count == limit else { return nil }
         let readAll = last.3 < budget

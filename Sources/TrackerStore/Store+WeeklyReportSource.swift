@@ -3,9 +3,13 @@ import TrackerAnalysis
 import TrackerCore
 
 // The store as the weekly report's source (`store.weeklyReport(…)` is TrackerAnalysis's
-// assembly over it): each load is a repository call. `deployments`, `ledger`, `liveSettings`
-// and `gap` are the repositories' own forwards.
+// assembly over it): each load is a repository call. `deployments`, `liveSettings` and `gap`
+// are the repositories' own forwards.
 extension Store: WeeklyReportSource {
+    public func ledger(model: String?, env: String?, since: Int64?, until: Int64?) throws -> [LedgerEntry] {
+        try deployments.ledger(model: model, env: env, since: since, until: until)
+    }
+
     public func requireModel(_ name: String) throws { _ = try registry.model(named: name) }
 
     public func liveData(model: String, env: String, windows: [(since: Int64, until: Int64)], version: Int?, settings: LiveSettings) throws

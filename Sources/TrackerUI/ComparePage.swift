@@ -15,14 +15,14 @@ extension Pages {
                 message: "compare needs 2 to 20 runs (got \(ids.count)); tick them in an experiment's runs table", backHref: backHref(c, ids),
                 backLabel: "Back to the runs table")
         }
-        let runs = try ids.map { try c.store.run(id: $0) }
+        let runs = try ids.map { try c.store.runs.run(id: $0) }
         let smooth = min(0.99, max(0, Double(c.q("smooth") ?? "") ?? 0))
         let metricKeys = Array(Set(runs.flatMap { $0.metrics.map(\.key) })).sorted()
         var charts: [(String, String?, Int)] = []
         for key in metricKeys.prefix(30) {
             var series: [LineSeries] = []
             for r in runs where r.metrics.contains(where: { $0.key == key }) {
-                let pts = try c.store.metricSeries(runID: r.info.runID, key: key, buckets: 250).map { (x: Double($0.step), y: $0.value) }
+                let pts = try c.store.ui.metricSeries(runID: r.info.runID, key: key, buckets: 250).map { (x: Double($0.step), y: $0.value) }
                 series.append(LineSeries(name: r.info.name, points: Charts.smooth(pts, weight: smooth)))
             }
             charts.append((key, Charts.lines(series, title: key, xLabel: "step"), series.reduce(0) { $0 + $1.points.count }))
@@ -62,7 +62,7 @@ extension Pages {
     /// The runs table of the first run's experiment (where the runs were ticked), else the experiments.
     static func backHref(_ c: Ctx, _ ids: [String]) -> String {
         for id in ids {
-            if let run = try? c.store.run(id: id) { return "/experiments/\(run.info.experimentID)" }
+            if let run = try? c.store.runs.run(id: id) { return "/experiments/\(run.info.experimentID)" }
         }
         return "/experiments"
     }

@@ -17,7 +17,7 @@ extension Pages {
                     h.el("p", text: "No model is deployed yet, so there is nothing live to compare with offline metrics.")
                 })
         }
-        let envs = try c.store.environments(model: model)
+        let envs = try c.store.deployments.environments(model: model)
         let env = c.q("env") ?? (envs.contains("production") ? "production" : envs.first ?? "production")
         let days = min(366, max(1, Int(c.q("days") ?? "") ?? 7))
         let day = ProductionWindow.day

@@ -26,8 +26,8 @@ extension Pages {
         let cal = try ReportCalendar(zone: "UTC")
         let week = cal.weekLabel(c.now - 1)
         let (verdicts, alerts) = try homeReads(c.store, live: live, calendar: cal, week: week, now: c.now)
-        let changes = try c.store.ledger(since: c.now - 30 * ProductionWindow.day).suffix(10).reversed()
-        let experiments = try c.store.experimentSummaries()
+        let changes = try c.store.deployments.ledger(since: c.now - 30 * ProductionWindow.day).suffix(10).reversed()
+        let experiments = try c.store.ui.experimentSummaries()
         let html = c.page("Production", .home) { h in
             h.el("h1", text: "Production")
             h.el("p", [Attr("class", "sub")], text: "What is live in each environment and what live outcomes say, over the last 7 days.")
@@ -182,7 +182,7 @@ extension Pages {
 
     /// `/experiments`: every active experiment.
     static func experiments(_ c: Ctx) throws -> Response {
-        let list = try c.store.experimentSummaries()
+        let list = try c.store.ui.experimentSummaries()
         return Layout.response(
             c.page("Experiments", .experiments) { h in
                 h.el("h1", text: "Experiments")

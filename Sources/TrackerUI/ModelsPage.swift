@@ -6,7 +6,7 @@ import TrackerStore
 extension Pages {
     /// `/models`: every registered model, its latest version and where it is live.
     static func models(_ c: Ctx) throws -> Response {
-        let models = try c.store.listModels()
+        let models = try c.store.registry.listModels()
         let live = try c.store.deployments().filter { $0.endedAt == nil }
         let html = c.page("Models", .models) { h in
             h.el("h1", text: "Models")
@@ -32,11 +32,11 @@ extension Pages {
     /// `/models/:name`: versions, the ledger per environment, gate policies, the promote command.
     static func model(_ c: Ctx) throws -> Response {
         let name = c.param("name")
-        let model = try c.store.model(named: name)
-        let versions = try c.store.versions(model: name)
-        let liveWhere = try c.store.liveEnvironments(model: name)
-        let ledger = try c.store.ledger(model: name)
-        let policies = try c.store.gatePolicies(model: name)
+        let model = try c.store.registry.model(named: name)
+        let versions = try c.store.registry.versions(model: name)
+        let liveWhere = try c.store.deployments.liveEnvironments(model: name)
+        let ledger = try c.store.deployments.ledger(model: name)
+        let policies = try c.store.deployments.gatePolicies(model: name)
         let envs = Array(Set(ledger.map(\.env) + policies.map(\.env))).sorted { ($0 == "production" ? 1 : 0, $0) < ($1 == "production" ? 1 : 0, $1) }
         let html = c.page(name, .models) { h in
             h.el("p", [Attr("class", "muted")]) { h in h.link("/models", "Models") }

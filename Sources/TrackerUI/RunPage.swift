@@ -10,10 +10,10 @@ extension Pages {
     /// `/runs/:id`: overview, params, tags, metrics with charts, artifacts, registered versions.
     static func run(_ c: Ctx) throws -> Response {
         let id = c.param("id")
-        let run = try c.store.run(id: id)
-        let exp = try c.store.experiment(id: run.info.experimentID)
-        let summaries = try c.store.metricSummaries(runID: id)
-        let versions = try c.store.versionsRegistered(fromRun: id)
+        let run = try c.store.runs.run(id: id)
+        let exp = try c.store.experiments.experiment(id: run.info.experimentID)
+        let summaries = try c.store.ui.metricSummaries(runID: id)
+        let versions = try c.store.ui.versionsRegistered(fromRun: id)
         let dir = c.q("dir") ?? ""
         let entries = try c.store.listArtifacts(.run(id), prefix: dir)
         let charts = try metricCharts(c.store, runID: id, summaries)
@@ -49,7 +49,7 @@ extension Pages {
     static func metricCharts(_ store: Store, runID: String, _ summaries: [MetricSummary]) throws -> [String: (svg: String?, points: Int)] {
         var out: [String: (svg: String?, points: Int)] = [:]
         for m in summaries.prefix(50) {
-            let series = try store.metricSeries(runID: runID, key: m.key)
+            let series = try store.ui.metricSeries(runID: runID, key: m.key)
             let pts = series.map { (x: Double($0.step), y: $0.value) }
             out[m.key] = (Charts.lines([LineSeries(name: m.key, points: pts)], title: m.key, xLabel: "step"), pts.count)
         }
@@ -263,8 +263,8 @@ extension Pages {
     /// `/runs/:id/live.json`: status and metric figures of a run (polled while it runs).
     static func runLive(_ c: Ctx) throws -> Response {
         let id = c.param("id")
-        let run = try c.store.run(id: id)
-        let summaries = try c.store.metricSummaries(runID: id)
+        let run = try c.store.runs.run(id: id)
+        let summaries = try c.store.ui.metricSummaries(runID: id)
         let charts = try metricCharts(c.store, runID: id, summaries)
         return Layout.json(
             .object([
@@ -287,7 +287,7 @@ extension Pages {
     static func artifact(_ c: Ctx) throws -> Response {
         let id = c.param("id")
         let path = c.q("path") ?? ""
-        let run = try c.store.run(id: id)
+        let run = try c.store.runs.run(id: id)
         guard let record = try c.store.artifact(.run(id), path: path) else {
             throw TrackerError.notFound("run \(id) has no artifact '\(path)'")
         }
@@ -336,8 +336,8 @@ enum Edits {
     static func editRun(_ c: Ctx, _ form: [String: [String]]) throws -> String {
         let id = c.param("id")
         let name = (form["name"]?.first ?? "").trimmingCharacters(in: .whitespaces)
-        if !name.isEmpty { try c.store.updateRun(runID: id, name: name) }
-        if let note = form["description"]?.first { try c.store.log(runID: id, LogBatch(tags: [KeyValue(Pages.noteTag, note)])) }
+        if !name.isEmpty { try c.store.runs.updateRun(runID: id, name: name) }
+        if let note = form["description"]?.first { try c.store.metrics.log(runID: id, LogBatch(tags: [KeyValue(Pages.noteTag, note)])) }
         return "/runs/\(id)"
     }
 
@@ -345,23 +345,23 @@ enum Edits {
         let id = c.param("id")
         let key = (form["key"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         if key.isEmpty { throw TrackerError.invalid("a tag needs a key") }
-        try c.store.log(runID: id, LogBatch(tags: [KeyValue(key, form["value"]?.first ?? "")]))
+        try c.store.metrics.log(runID: id, LogBatch(tags: [KeyValue(key, form["value"]?.first ?? "")]))
         return "/runs/\(id)"
     }
 
     static func deleteTag(_ c: Ctx, _ form: [String: [String]]) throws -> String {
         let id = c.param("id")
-        try c.store.deleteRunTag(runID: id, key: form["key"]?.first ?? "")
+        try c.store.runs.deleteRunTag(runID: id, key: form["key"]?.first ?? "")
         return "/runs/\(id)"
     }
 
     static func delete(_ c: Ctx, _ form: [String: [String]]) throws -> String {
-        try c.store.setRunLifecycle(runID: c.param("id"), deleted: true)
+        try c.store.runs.setRunLifecycle(runID: c.param("id"), deleted: true)
         return "/runs/\(c.param("id"))"
     }
 
     static func restore(_ c: Ctx, _ form: [String: [String]]) throws -> String {
-        try c.store.setRunLifecycle(runID: c.param("id"), deleted: false)
+        try c.store.runs.setRunLifecycle(runID: c.param("id"), deleted: false)
         return "/runs/\(c.param("id"))"
     }
 }

@@ -68,11 +68,11 @@ struct RunsState {
 extension Pages {
     /// `/experiments/:id`: the runs table with filter, sort, chosen columns, paging and selection.
     static func runs(_ c: Ctx) throws -> Response {
-        guard let id = Int64(c.param("id")), let exp = try c.store.experiment(id: id) else {
+        guard let id = Int64(c.param("id")), let exp = try c.store.experiments.experiment(id: id) else {
             throw TrackerError.notFound("experiment \(c.param("id")) not found")
         }
         var s = RunsState(c)
-        let keys = try c.store.experimentKeys(experimentID: id)
+        let keys = try c.store.ui.experimentKeys(experimentID: id)
         if !s.explicitColumns { s.columns = defaultColumns(keys) }
         s.columns = withSortColumn(s.columns, order: s.order)
         var filterError: String?

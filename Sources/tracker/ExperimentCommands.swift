@@ -18,7 +18,7 @@ struct ExperimentCreate: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let e = try options.open().createExperiment(name: name, description: description)
+        let e = try options.open().experiments.createExperiment(name: name, description: description)
         if json { printJSON(e.json) } else { print(e.id) }
     }
 }
@@ -30,7 +30,7 @@ struct ExperimentList: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let exps = try options.open().listExperiments()
+        let exps = try options.open().experiments.listExperiments()
         if json {
             printJSON(.array(exps.map(\.json)))
             return

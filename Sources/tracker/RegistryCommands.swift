@@ -19,7 +19,7 @@ func splitVersionRef(_ ref: String) throws -> (String, String) {
 func resolveActor(_ given: String?) -> String {
     if let given, !given.isEmpty { return given }
     if let env = ProcessInfo.processInfo.environment["TRACKER_ACTOR"], !env.isEmpty { return env }
-    return Store.currentUser()
+    return RunRepository.currentUser()
 }
 
 extension ModelVersion {
@@ -79,7 +79,7 @@ struct ModelRegister: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let runID = try self.runID.map { try resolveRun(store, $0) }
-        let v = try store.registerVersion(
+        let v = try store.registry.registerVersion(
             name: name, runID: runID, artifact: artifact, description: description, metricMap: try parsePairs(metrics, "--metric"))
         if json {
             printJSON(v.json)
@@ -123,7 +123,7 @@ struct ModelEval: ParsableCommand {
     func run() throws {
         let (model, vref) = try splitVersionRef(ref)
         let values = try parsedMetrics()
-        let v = try options.open().addOfflineMetrics(model: model, versionRef: vref, metrics: values, dataset: dataset)
+        let v = try options.open().registry.addOfflineMetrics(model: model, versionRef: vref, metrics: values, dataset: dataset)
         print("\(v.model) version \(v.version): recorded \(values.count) offline metrics on \(dataset)")
     }
 }
@@ -136,12 +136,12 @@ struct ModelList: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let models = try store.listModels()
+        let models = try store.registry.listModels()
         var rows: [[String]] = []
         var items: [JSON] = []
         for m in models {
-            let versions = try store.versions(model: m.name)
-            let live = try store.liveEnvironments(model: m.name)
+            let versions = try store.registry.versions(model: m.name)
+            let live = try store.deployments.liveEnvironments(model: m.name)
             let liveText = live.sorted { $0.key < $1.key }.flatMap { v, envs in envs.sorted().map { "\($0)=v\(v)" } }.joined(separator: " ")
             rows.append([m.name, String(versions.count), versions.last.map { "v\($0.version)" } ?? "-", liveText.isEmpty ? "-" : liveText])
             items.append(
@@ -168,9 +168,9 @@ struct ModelShow: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let m = try store.model(named: name)
-        let versions = try store.versions(model: name)
-        let live = try store.liveEnvironments(model: name)
+        let m = try store.registry.model(named: name)
+        let versions = try store.registry.versions(model: name)
+        let live = try store.deployments.liveEnvironments(model: name)
         if json {
             printJSON(
                 .object([
@@ -223,10 +223,10 @@ struct ModelAlias: ParsableCommand {
     func run() throws {
         let store = try options.open()
         if delete {
-            try store.deleteAlias(model: name, alias: alias)
+            try store.registry.deleteAlias(model: name, alias: alias)
             print("deleted alias \(alias) of \(name)")
         } else {
-            try store.setAlias(model: name, alias: alias, version: version!)
+            try store.registry.setAlias(model: name, alias: alias, version: version!)
             print("\(name)@\(alias) -> version \(version!)")
         }
     }
@@ -261,7 +261,7 @@ struct GateSet: ParsableCommand {
     func run() throws {
         let reqs = try requires.map { try GateExpression.parse($0) }
         let mb = try mustBeat.map { try MustBeat.parse($0) }
-        try options.open().setGatePolicy(model: name, env: env, requires: reqs, mustBeat: mb, afterEnv: after)
+        try options.open().deployments.setGatePolicy(model: name, env: env, requires: reqs, mustBeat: mb, afterEnv: after)
         print("gates for \(name) in \(env): \(describe(reqs, mb, after))")
     }
 }
@@ -283,7 +283,7 @@ struct GateShow: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let policies = try store.gatePolicies(model: name, env: env)
+        let policies = try store.deployments.gatePolicies(model: name, env: env)
         if json {
             printJSON(
                 .array(
@@ -312,7 +312,7 @@ struct GateShow: ParsableCommand {
             print("no gates for \(name); set one with 'tracker gate set \(name) --env ENV --require ...'")
             return
         }
-        let gated = try store.gatePolicies(model: name).map(\.env)
+        let gated = try store.deployments.gatePolicies(model: name).map(\.env)
         if gated.isEmpty {
             print("no gates for \(name) in \(env); set one with 'tracker gate set \(name) --env \(env) --require ...'")
         } else {
@@ -355,11 +355,11 @@ struct PromoteCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        try store.checkEnvironment(to, allowNew: newEnv)
-        let outcome = try store.promote(
+        try store.deployments.checkEnvironment(to, allowNew: newEnv)
+        let outcome = try store.deployments.promote(
             model: name, versionRef: version, env: to, requires: try requires.map { try GateExpression.parse($0) },
             mustBeat: try mustBeat.map { try MustBeat.parse($0) }, reason: reason, actor: resolveActor(actor), dryRun: dryRun, force: force)
-        let alias = Store.alias(inVersionRef: version)
+        let alias = RegistryRepository.alias(inVersionRef: version)
         if json {
             printJSON(
                 .object([
@@ -419,8 +419,8 @@ struct RollbackCommand: ParsableCommand {
     func run() throws {
         let store = try options.open()
         // A number that is no version at all gets the versions that exist, not a hint to promote it.
-        if let to { _ = try store.version(model: name, ref: to) }
-        let r = try store.rollback(model: name, env: env, to: to, reason: reason, actor: resolveActor(actor))
+        if let to { _ = try store.registry.version(model: name, ref: to) }
+        let r = try store.deployments.rollback(model: name, env: env, to: to, reason: reason, actor: resolveActor(actor))
         print("rolled back \(name) in \(env): version \(r.from) -> version \(r.to)")
     }
 }
@@ -445,7 +445,7 @@ struct DeploymentsCommand: ParsableCommand {
     func run() throws {
         let store = try options.open()
         if let env {
-            let known = try store.environments(model: model)
+            let known = try store.deployments.environments(model: model)
             if !known.contains(env) {
                 printError(
                     "note: nothing was ever deployed to '\(env)'\(model.map { " for \($0)" } ?? ""); environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))"
@@ -454,7 +454,7 @@ struct DeploymentsCommand: ParsableCommand {
         }
         if let at {
             let t = try TimeParser.parse(at)
-            let live = try store.deployments(model: model, env: env, at: t)
+            let live = try store.deployments.deployments(model: model, env: env, at: t)
             if json {
                 printJSON(
                     .array(
@@ -474,7 +474,7 @@ struct DeploymentsCommand: ParsableCommand {
                 table(["MODEL", "ENV", "VERSION", "SINCE"], live.map { [$0.model, $0.env, "v\($0.version)", formatTime($0.startedAt)] }))
             return
         }
-        let entries = try store.ledger(model: model, env: env)
+        let entries = try store.deployments.ledger(model: model, env: env)
         if json {
             printJSON(.array(entries.map(\.json)))
             return

@@ -97,7 +97,7 @@ struct ReportCommand: ParsableCommand {
     /// report for a typo'd environment must not look like a quiet week.
     func noteUnknownEnvironment(_ store: Store) throws {
         for model in models.isEmpty ? [nil] : models.map(Optional.some) {
-            let known = try store.environments(model: model)
+            let known = try store.deployments.environments(model: model)
             if known.contains(env) { continue }
             let subject = model.map { "\($0) was never" } ?? "nothing was ever"
             printError(

@@ -28,14 +28,14 @@ func parsePairs(_ items: [String], _ what: String) throws -> [KeyValue] {
 /// The experiment named `name`, created on first use (as MLflow does) — saying so on stderr,
 /// so a typo does not go unnoticed.
 func ensureExperiment(_ store: Store, _ name: String) throws -> Experiment {
-    let (experiment, created) = try store.ensureExperiment(named: name)
+    let (experiment, created) = try store.experiments.ensureExperiment(named: name)
     if created { printError("created experiment '\(name)'") }
     return experiment
 }
 
 /// The full id of the run `given` names (a full id or a unique prefix of at least 6 characters).
 func resolveRun(_ store: Store, _ given: String) throws -> String {
-    try store.resolveRunID(given)
+    try store.runs.resolveRunID(given)
 }
 
 /// A number for people: 4 significant digits (`--json` keeps full precision).
@@ -79,7 +79,7 @@ struct RunStart: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let exp = try ensureExperiment(store, experiment)
-        let info = try store.createRun(experimentID: exp.id, name: name, tags: try parsePairs(tags, "tag"))
+        let info = try store.runs.createRun(experimentID: exp.id, name: name, tags: try parsePairs(tags, "tag"))
         print(info.runID)
     }
 }
@@ -93,7 +93,7 @@ struct RunEnd: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let info = try store.updateRun(runID: try resolveRun(store, runID), status: status.runStatus)
+        let info = try store.runs.updateRun(runID: try resolveRun(store, runID), status: status.runStatus)
         print("\(info.runID) \(info.status.rawValue)")
     }
 }
@@ -108,12 +108,12 @@ struct RunShow: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let r = try store.run(id: try resolveRun(store, runID))
+        let r = try store.runs.run(id: try resolveRun(store, runID))
         if json {
             printJSON(r.json)
             return
         }
-        let exp = try store.experiment(id: r.info.experimentID)
+        let exp = try store.experiments.experiment(id: r.info.experimentID)
         print("run:        \(r.info.runID)")
         print("name:       \(r.info.name)")
         print("experiment: \(exp?.name ?? "?") (\(r.info.experimentID))")
@@ -179,8 +179,8 @@ struct RunList: ParsableCommand {
         let orders = try orderBy.map { try RunOrder.parse($0) }
         var ids: [Int64]?
         if let experiment {
-            guard let e = try store.experiment(named: experiment) else {
-                let names = try store.listExperiments().map(\.name).joined(separator: ", ")
+            guard let e = try store.experiments.experiment(named: experiment) else {
+                let names = try store.experiments.listExperiments().map(\.name).joined(separator: ", ")
                 throw TrackerError.notFound("experiment '\(experiment)' not found; experiments: \(names)")
             }
             ids = [e.id]
@@ -223,7 +223,7 @@ struct LogParam: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        try store.log(runID: try resolveRun(store, runID), LogBatch(params: [KeyValue(key, value)]))
+        try store.metrics.log(runID: try resolveRun(store, runID), LogBatch(params: [KeyValue(key, value)]))
     }
 }
 
@@ -237,7 +237,7 @@ struct LogTag: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        try store.log(runID: try resolveRun(store, runID), LogBatch(tags: [KeyValue(key, value)]))
+        try store.metrics.log(runID: try resolveRun(store, runID), LogBatch(tags: [KeyValue(key, value)]))
     }
 }
 
@@ -268,7 +268,7 @@ struct LogMetric: ParsableCommand {
         let t = try time.map { try TimeParser.parse($0) } ?? TimeParser.nowMillis()
         let store = try options.open()
         let point = MetricPoint(key: key, value: number!, step: step, time: t)
-        try store.log(runID: try resolveRun(store, runID), LogBatch(metrics: [point]))
+        try store.metrics.log(runID: try resolveRun(store, runID), LogBatch(metrics: [point]))
     }
 }
 
@@ -285,9 +285,9 @@ struct LogArtifact: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let runID = try resolveRun(store, self.runID)
-        _ = try store.run(id: runID)  // fail before copying anything
+        _ = try store.runs.run(id: runID)  // fail before copying anything
         let records = try artifactOptions.store(for: options).put(fileAt: URL(fileURLWithPath: path), as: name)
-        try store.log(runID: runID, LogBatch(artifacts: records))
+        try store.metrics.log(runID: runID, LogBatch(artifacts: records))
         for r in records { print("\(r.path)  \(r.size) bytes  sha256:\(r.sha256)") }
     }
 }
@@ -309,14 +309,14 @@ struct MetricHistory: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let run = try resolveRun(store, runID)
-        let keys = try store.metricKeys(runID: run)
+        let keys = try store.metrics.metricKeys(runID: run)
         if !keys.contains(key) {
             let message = "run \(run) has no metric '\(key)'; metrics: \(keys.isEmpty ? "none logged" : keys.joined(separator: ", "))"
             // --json keeps MLflow's get-history answer for a key never logged (an empty list).
             guard json else { throw TrackerError.notFound(message) }
             printError("note: \(message)")
         }
-        let points = try store.metricHistory(runID: run, key: key)
+        let points = try store.metrics.metricHistory(runID: run, key: key)
         let out = json ? JSON.array(points.map(\.json)).serialized(pretty: false) + "\n" : Self.table(points)
         FileHandle.standardOutput.write(Data(out.utf8))
     }
@@ -389,7 +389,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let runID = try self.runID.map { try resolveRun(store, $0) }
-        if let runID { _ = try store.run(id: runID) }
+        if let runID { _ = try store.runs.run(id: runID) }
         let fd: Int32
         let base: URL
         if file == "-" {

@@ -55,7 +55,7 @@ struct RunExec: ParsableCommand {
             runTags.append(KeyValue("mlflow.source.git.commit", git.commit))
             runTags.append(KeyValue("tracker.git.dirty", git.dirty ? "true" : "false"))
         }
-        let info = try store.createRun(experimentID: exp.id, name: name, tags: runTags)
+        let info = try store.runs.createRun(experimentID: exp.id, name: name, tags: runTags)
         let eventsDir = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-\(info.runID)")
         try FileManager.default.createDirectory(at: eventsDir, withIntermediateDirectories: true)
         let eventsPath = eventsDir.appendingPathComponent("events.jsonl").path
@@ -87,7 +87,7 @@ struct RunExec: ParsableCommand {
         do {
             try process.run()
         } catch {
-            _ = try? store.updateRun(runID: info.runID, status: .failed)
+            _ = try? store.runs.updateRun(runID: info.runID, status: .failed)
             throw TrackerError.invalid("cannot start '\(argv[0])': \(error.localizedDescription)")
         }
         // Forward termination signals to the command; it decides how to stop. Installed after
@@ -132,8 +132,8 @@ struct RunExec: ParsableCommand {
         if let ingestError {
             endTags.append(KeyValue("tracker.ingest_error", String(describing: ingestError).prefix(Limits.tagValueLength).description))
         }
-        try store.log(runID: info.runID, LogBatch(tags: endTags))
-        try store.updateRun(runID: info.runID, status: status)
+        try store.metrics.log(runID: info.runID, LogBatch(tags: endTags))
+        try store.runs.updateRun(runID: info.runID, status: status)
         for e in ingester.summary.experimentsCreated { printError("created experiment '\(e)'") }
         printError("tracker: run \(info.runID) \(status.rawValue) (\(ingester.summary.stored) events)")
         throw ExitCode(signaled ? 128 + code : code)

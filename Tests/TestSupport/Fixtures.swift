@@ -14,14 +14,14 @@ public func t(_ iso: String) -> Int64 { try! TimeParser.parse(iso) }
 /// - pricing: v1 live since Oct 15, no live data at all.
 public func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
     let s = try Store.open(path: path)
-    let exp = try s.ensureExperiment(name: "report")
+    let exp = try s.experiments.ensureExperiment(name: "report")
     func version(_ model: String, _ runStart: String, _ registered: String, _ metrics: [String: Double]) throws {
-        let r = try s.createRun(experimentID: exp.id, name: "\(model)-\(runStart)", userID: "dana", startTime: t(runStart))
-        try s.log(
+        let r = try s.runs.createRun(experimentID: exp.id, name: "\(model)-\(runStart)", userID: "dana", startTime: t(runStart))
+        try s.metrics.log(
             runID: r.runID,
             LogBatch(
                 metrics: metrics.sorted { $0.key < $1.key }.map { MetricPoint(key: $0.key, value: $0.value, step: 0, time: t(runStart)) }))
-        _ = try s.registerVersion(name: model, runID: r.runID, userID: "dana", now: t(registered))
+        _ = try s.registry.registerVersion(name: model, runID: r.runID, userID: "dana", now: t(registered))
     }
     try version("churn", "2026-11-01T09:00:00Z", "2026-11-02T09:00:00Z", ["accuracy": 0.9, "roc_auc": 0.85])
     try version("churn", "2026-11-10T09:00:00Z", "2026-11-11T09:00:00Z", ["accuracy": 0.93, "roc_auc": 0.9])
@@ -29,17 +29,17 @@ public func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
     try version("fraud", "2026-09-20T09:00:00Z", "2026-09-25T09:00:00Z", ["precision": 0.8])
     try version("fraud", "2026-11-12T09:00:00Z", "2026-11-13T09:00:00Z", ["precision": 0.7])
     try version("pricing", "2026-10-01T09:00:00Z", "2026-10-10T09:00:00Z", ["mae": 3.5])
-    _ = try s.promote(
+    _ = try s.deployments.promote(
         model: "churn", versionRef: "1", env: "production", reason: "first model", actor: "dana", now: t("2026-11-03T12:00:00Z"))
-    _ = try s.promote(model: "fraud", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-01T12:00:00Z"))
-    _ = try s.promote(model: "pricing", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-15T12:00:00Z"))
-    _ = try s.promote(
+    _ = try s.deployments.promote(model: "fraud", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-01T12:00:00Z"))
+    _ = try s.deployments.promote(model: "pricing", versionRef: "1", env: "production", actor: "dana", now: t("2026-10-15T12:00:00Z"))
+    _ = try s.deployments.promote(
         model: "churn", versionRef: "2", env: "production", reason: "better AUC offline", actor: "alice", now: t("2026-11-18T10:00:00Z"))
-    _ = try s.promote(
+    _ = try s.deployments.promote(
         model: "fraud", versionRef: "2", env: "production", requires: [try GateExpression.parse("precision >= 0.75")],
         reason: "hotfix for new merchants",
         actor: "bob", force: true, now: t("2026-11-17T15:00:00Z"))
-    _ = try s.rollback(model: "fraud", env: "production", reason: "false positives doubled", actor: "bob", now: t("2026-11-19T08:00:00Z"))
+    _ = try s.deployments.rollback(model: "fraud", env: "production", reason: "false positives doubled", actor: "bob", now: t("2026-11-19T08:00:00Z"))
 
     // churn predictions: one every 10 minutes over W46 and W47. Correct with probability 0.88
     // under v1 and 0.80 under v2 (a deterministic generator, so the golden files are stable).

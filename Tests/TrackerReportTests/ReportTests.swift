@@ -72,8 +72,8 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
     @Test func weekOverWeekDegradation() throws {
         let tmp = TempDir()
         let s = try Store.open(path: tmp.db)
-        _ = try s.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
-        _ = try s.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
+        _ = try s.registry.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
+        _ = try s.deployments.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
         let w = { (start: String, mean: Double) in
             LiveEvent.window(
                 LiveWindowInput(
@@ -160,14 +160,14 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 /// Adds `ranker` to a seeded store: three versions promoted to production within two seconds
 /// late on Wed Nov 18 (offline accuracy 0.9737), then hourly live accuracy windows near 0.975.
 func seedCrowded(_ s: Store) throws {
-    let exp = try s.ensureExperiment(name: "ranking")
+    let exp = try s.experiments.ensureExperiment(name: "ranking")
     for v in 1...3 {
-        let r = try s.createRun(experimentID: exp.id, name: "ranker-\(v)", userID: "dana", startTime: t("2026-11-1\(v)T09:00:00Z"))
-        try s.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.9737, step: 0, time: t("2026-11-1\(v)T09:00:00Z"))]))
-        _ = try s.registerVersion(name: "ranker", runID: r.runID, userID: "dana", now: t("2026-11-1\(v)T10:00:00Z"))
+        let r = try s.runs.createRun(experimentID: exp.id, name: "ranker-\(v)", userID: "dana", startTime: t("2026-11-1\(v)T09:00:00Z"))
+        try s.metrics.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.9737, step: 0, time: t("2026-11-1\(v)T09:00:00Z"))]))
+        _ = try s.registry.registerVersion(name: "ranker", runID: r.runID, userID: "dana", now: t("2026-11-1\(v)T10:00:00Z"))
     }
     for v in 1...3 {
-        _ = try s.promote(
+        _ = try s.deployments.promote(
             model: "ranker", versionRef: "\(v)", env: "production", reason: "ship", actor: "ci", now: t("2026-11-18T20:00:00Z") + Int64(v - 1) * 1000)
     }
     var events: [LiveEvent] = []
@@ -209,8 +209,8 @@ func seedCrowded(_ s: Store) throws {
         #expect(ReportFormat.signed(1.5e-7) == "+0.00000015" && ReportFormat.value(0.954954954954955) == "0.955")
         let tmp = TempDir()
         let s = try Store.open(path: tmp.db)
-        _ = try s.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
-        _ = try s.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
+        _ = try s.registry.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
+        _ = try s.deployments.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
         let w = { (start: String, mean: Double) in
             LiveEvent.window(
                 LiveWindowInput(
@@ -227,7 +227,7 @@ func seedCrowded(_ s: Store) throws {
     @Test func neverDeployedSaysWhere() throws {
         let tmp = TempDir()
         let s = try seedReport(tmp.db)
-        _ = try s.promote(model: "churn", versionRef: "3", env: "staging", actor: "dana", now: t("2026-11-21T09:00:00Z"))
+        _ = try s.deployments.promote(model: "churn", versionRef: "3", env: "staging", actor: "dana", now: t("2026-11-21T09:00:00Z"))
         #expect(try reportText(s, format: "html").contains("Registered versions never deployed to production</td><td class=\"n\">1: churn v3"))
         #expect(try reportText(s, format: "md").contains("Registered versions never deployed to production: 1 — churn v3"))
     }

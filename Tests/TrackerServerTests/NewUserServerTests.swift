@@ -15,12 +15,12 @@ import TrackerStore
         let tmp = try TempDir(backend)
         let s = try Store.open(path: tmp.db, readers: 2)
         for accuracy in [0.8, 0.9] {
-            let r = try s.createRun(experimentID: 0)
-            try s.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: accuracy, step: 0, time: 1)]))
-            _ = try s.registerVersion(name: "m", runID: r.runID)
+            let r = try s.runs.createRun(experimentID: 0)
+            try s.metrics.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: accuracy, step: 0, time: 1)]))
+            _ = try s.registry.registerVersion(name: "m", runID: r.runID)
         }
-        try s.setAlias(model: "m", alias: "champion", version: 2)
-        _ = try s.promote(model: "m", versionRef: "1", env: "staging", actor: "test")
+        try s.registry.setAlias(model: "m", alias: "champion", version: 2)
+        _ = try s.deployments.promote(model: "m", versionRef: "1", env: "staging", actor: "test")
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let app = buildApplication(

@@ -133,9 +133,9 @@ import TrackerStore
     @Test(arguments: TestBackend.all) func nativePromoteAnswers409WithTheGates(_ backend: TestBackend) async throws {
         let tmp = try TempDir(backend)
         let s = try Store.open(path: tmp.db)
-        let r = try s.createRun(experimentID: 0)
-        try s.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.8, step: 0, time: 1)]))
-        _ = try s.registerVersion(name: "m", runID: r.runID)
+        let r = try s.runs.createRun(experimentID: 0)
+        try s.metrics.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.8, step: 0, time: 1)]))
+        _ = try s.registry.registerVersion(name: "m", runID: r.runID)
         try await app(tmp).test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/promote", method: .post, body: body(#"{"model":"m","version":"1","env":"production","require":["accuracy >= 0.9"]}"#)
@@ -173,8 +173,8 @@ import TrackerStore
     @Test(arguments: TestBackend.all) func registryThroughTheMLflowAPI(_ backend: TestBackend) async throws {
         let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
-        let run = try store.createRun(experimentID: 0)
-        try store.log(runID: run.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.9, step: 0, time: 1)]))
+        let run = try store.runs.createRun(experimentID: 0)
+        try store.metrics.log(runID: run.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: 0.9, step: 0, time: 1)]))
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let app = buildApplication(
@@ -224,7 +224,7 @@ import TrackerStore
             }
         }
         // The version registered through the API carries the run's metrics as offline metrics.
-        #expect(try store.version(model: "m2", ref: "1").offlineMetrics["accuracy"] == 0.9)
+        #expect(try store.registry.version(model: "m2", ref: "1").offlineMetrics["accuracy"] == 0.9)
     }
 }
 

@@ -79,17 +79,17 @@ import TrackerCore
     func seeded(_ backend: TestBackend) throws -> (TempDir, Store, [String: String]) {
         let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
-        let exp = try store.ensureExperiment(name: "s")
+        let exp = try store.experiments.ensureExperiment(name: "s")
         var ids: [String: String] = [:]
         let specs: [(String, String, Double?, Double)] = [
             ("a", "1", 0.9, 0.1), ("b", "2", 0.4, 0.5), ("c", "1' OR 1=1 --", 0.7, 0.3), ("d", "x", nil, 0.2),
         ]
         for (i, (name, x, acc, loss)) in specs.enumerated() {
-            let r = try store.createRun(
+            let r = try store.runs.createRun(
                 experimentID: exp.id, name: name, startTime: Int64(1000 + i), tags: [KeyValue("Team", name == "a" ? "Core" : "core")])
             var metrics = [MetricPoint(key: "loss", value: loss, step: 0, time: 1)]
             if let acc { metrics.append(MetricPoint(key: "acc", value: acc, step: 0, time: 1)) }
-            try store.log(runID: r.runID, LogBatch(params: [KeyValue("x", x)], metrics: metrics))
+            try store.metrics.log(runID: r.runID, LogBatch(params: [KeyValue("x", x)], metrics: metrics))
             ids[name] = r.runID
         }
         return (tmp, store, ids)
@@ -120,15 +120,15 @@ import TrackerCore
     @Test(arguments: TestBackend.all) func metricSortPagesMatchAFullSort(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
-        let (exp, other) = (try store.ensureExperiment(name: "big"), try store.ensureExperiment(name: "other"))
+        let (exp, other) = (try store.experiments.ensureExperiment(name: "big"), try store.experiments.ensureExperiment(name: "other"))
         var expected: [(name: String, loss: Double?, start: Int64)] = []
         for i in 0..<1500 {
             let loss: Double? = i % 61 == 0 ? nil : i % 50 == 0 ? .nan : Double(i % 37) / 10
             let inBig = i % 9 != 0
-            let r = try store.createRun(experimentID: inBig ? exp.id : other.id, name: "r\(i)", startTime: Int64(1000 + i))
+            let r = try store.runs.createRun(experimentID: inBig ? exp.id : other.id, name: "r\(i)", startTime: Int64(1000 + i))
             var metrics = [MetricPoint(key: "acc", value: Double(i % 11) / 10, step: 0, time: 1)]
             if let loss { metrics.append(MetricPoint(key: "loss", value: loss, step: 0, time: 1)) }
-            try store.log(runID: r.runID, LogBatch(params: [KeyValue("i", String(i))], metrics: metrics))
+            try store.metrics.log(runID: r.runID, LogBatch(params: [KeyValue("i", String(i))], metrics: metrics))
             if inBig && i % 11 >= 5 { expected.append((r.name, loss, Int64(1000 + i))) }
         }
         for ascending in [false, true] {

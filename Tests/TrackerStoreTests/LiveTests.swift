@@ -7,15 +7,15 @@ import Testing
 /// Model `churn` v1 (accuracy 0.9, roc_auc 0.8) and v2 (accuracy 0.95), rule-based `rules`.
 func liveStore(_ tmp: TempDir) throws -> Store {
     let s = try Store.open(path: tmp.db)
-    let exp = try s.ensureExperiment(name: "churn")
+    let exp = try s.experiments.ensureExperiment(name: "churn")
     for (acc, auc) in [(0.9, 0.8), (0.95, 0.85)] {
-        let r = try s.createRun(experimentID: exp.id)
-        try s.log(
+        let r = try s.runs.createRun(experimentID: exp.id)
+        try s.metrics.log(
             runID: r.runID,
             LogBatch(metrics: [
                 MetricPoint(key: "accuracy", value: acc, step: 0, time: 1), MetricPoint(key: "roc_auc", value: auc, step: 0, time: 1),
             ]))
-        _ = try s.registerVersion(name: "churn", runID: r.runID)
+        _ = try s.registry.registerVersion(name: "churn", runID: r.runID)
     }
     return s
 }
@@ -72,7 +72,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
     @Test(arguments: TestBackend.all) func predictionsJoinLateEarlyDuplicateAndMissingOutcomes(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let db = ["--db", tmp.db]
         let t0: Int64 = 1_795_000_000_000
         let early = jsonl([#"{"type":"outcome","id":"a","actual":1,"time":\#(t0)}"#])  // before its prediction
@@ -110,9 +110,9 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         let s = try liveStore(tmp)
         let day = Int64(1_795_000_000_000)
         let h = Int64(3_600_000)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: day)
-        _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: day + 8 * h)
-        _ = try s.rollback(model: "churn", env: "production", actor: "t", now: day + 12 * h)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: day)
+        _ = try s.deployments.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: day + 8 * h)
+        _ = try s.deployments.rollback(model: "churn", env: "production", actor: "t", now: day + 12 * h)
         var lines: [String] = []
         // One prediction per hour for 24 hours, each correct; plus one before any deployment.
         for i in -1..<24 {
@@ -259,7 +259,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
     @Test(arguments: TestBackend.all) func aResendNamingTheAttributedVersionReplaces(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let db = ["--db", tmp.db]
         #expect(try ok(Self.window + db).contains("recorded window"))
         #expect(try ok(Self.window + ["--model-version", "1"] + db).contains("replaced window"))
@@ -324,7 +324,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
     @Test(arguments: TestBackend.all) func gapShowsDeclaredDirectionsMethodsAndTask(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let db = ["--db", tmp.db]
         let latency = [
             "live", "record", "churn", "--env", "production", "--metric", "p99_latency_ms", "--value", "180", "--count", "100", "--std", "5",
@@ -348,7 +348,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
     @Test(arguments: TestBackend.all) func scoresKeepTheMeaningTheyWereIngestedWith(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
         let t0: Int64 = 1_795_000_000_000
         var lines: [String] = []
         var rng = SeededRandom(seed: 7)
@@ -423,8 +423,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         let now = TimeParser.nowMillis()
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: now - 7_200_000)
-        _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: now - 1000)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: now - 7_200_000)
+        _ = try s.deployments.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: now - 1000)
         let r = try tracker(
             ["live", "record", "churn", "--env", "production", "--metric", "accuracy", "--value", "0.9", "--count", "50", "--db", tmp.db])
         #expect(r.status == 0 && !r.stderr.contains("unattributed"), "\(r.stderr)")
@@ -436,8 +436,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         let tmp = try TempDir(backend)
         let s = try liveStore(tmp)
         let day = Int64(1_795_000_000_000)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: day)
-        _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: day + 53)
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: day)
+        _ = try s.deployments.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: day + 53)
         let text = try ok(["gap", "churn", "--since", "\(day - 1000)", "--until", "\(day + 86_400_000)", "--db", tmp.db])
         #expect(text.contains("version 1 (live \(TimeParser.format(day)) – \(TimeParser.format(day + 53)))"), "\(text)")
         #expect(text.contains("version 2 (live \(TimeParser.format(day + 53)) – now)"))

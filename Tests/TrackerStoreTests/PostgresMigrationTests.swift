@@ -15,7 +15,7 @@ import Testing
         #expect(status.pending.isEmpty && status.modified.isEmpty)
         #expect(status.applied.map(\.version) == Migration.embedded.map(\.version))
         #expect(status.applied.map(\.checksum) == Migration.embedded.map { $0.checksum(for: .postgres) })
-        #expect(try store.experiment(id: 0)?.name == "Default")
+        #expect(try store.experiments.experiment(id: 0)?.name == "Default")
         #expect(try Migrator().migrate(store.db).applied.isEmpty)
     }
 

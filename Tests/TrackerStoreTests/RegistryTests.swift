@@ -158,14 +158,14 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
     @Test(arguments: TestBackend.all) func atAnswersWhatWasLive(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let s = try store(tmp)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "a", now: 1000)
-        _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "a", now: 2000)
-        _ = try s.rollback(model: "churn", env: "production", actor: "a", now: 3000)
-        #expect(try s.deployments(env: "production", at: 999).isEmpty)
-        #expect(try s.deployments(env: "production", at: 1000).map(\.version) == [1])
-        #expect(try s.deployments(env: "production", at: 1999).map(\.version) == [1])
-        #expect(try s.deployments(env: "production", at: 2500).map(\.version) == [2])
-        #expect(try s.deployments(env: "production", at: 5000).map(\.version) == [1])
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "a", now: 1000)
+        _ = try s.deployments.promote(model: "churn", versionRef: "2", env: "production", actor: "a", now: 2000)
+        _ = try s.deployments.rollback(model: "churn", env: "production", actor: "a", now: 3000)
+        #expect(try s.deployments.deployments(env: "production", at: 999).isEmpty)
+        #expect(try s.deployments.deployments(env: "production", at: 1000).map(\.version) == [1])
+        #expect(try s.deployments.deployments(env: "production", at: 1999).map(\.version) == [1])
+        #expect(try s.deployments.deployments(env: "production", at: 2500).map(\.version) == [2])
+        #expect(try s.deployments.deployments(env: "production", at: 5000).map(\.version) == [1])
         // The CLI answers the same.
         let cli = try JSON.parse(try ok(["deployments", "--at", "2500", "--json", "--db", tmp.db]))
         #expect(cli.arrayValue?.first?["version"] == .int(2))
@@ -174,7 +174,7 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
     @Test(arguments: TestBackend.all) func schemaEnforcesOneCurrentDeploymentAndAppendOnlyLedger(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
         let s = try store(tmp)
-        _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "a")
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "a")
         #expect(throws: SQLiteError.self) {
             try s.db.write { c in
                 try c.run(
@@ -192,7 +192,7 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
             #expect(e.message.contains("append-only"))
         }
         #expect(throws: SQLiteError.self) { try s.db.write { try $0.run("DELETE FROM deployment_ledger") } }
-        #expect(try s.ledger().count == 1)
+        #expect(try s.deployments.ledger().count == 1)
     }
 
     @Test(arguments: TestBackend.all) func concurrentPromotesLeaveOneConsistentHistory(_ backend: TestBackend) throws {
@@ -211,8 +211,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
         for p in procs { p.waitUntilExit() }
         #expect(procs.allSatisfy { $0.terminationStatus == 0 })
         let s = try Store.open(path: tmp.db)
-        let ledger = try s.ledger(env: "production")
-        let intervals = try s.deployments(env: "production")
+        let ledger = try s.deployments.ledger(env: "production")
+        let intervals = try s.deployments.deployments(env: "production")
         // Every ledger entry has its interval; the chain is unbroken and exactly one is current.
         #expect(ledger.count == intervals.count && !ledger.isEmpty)
         #expect(intervals.filter { $0.endedAt == nil }.count == 1)

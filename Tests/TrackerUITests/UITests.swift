@@ -29,19 +29,19 @@ import TrackerStore
         init() throws {
             store = try seedReport(tmp.db)
             artifacts = ArtifactStore(root: tmp.url.appendingPathComponent("artifacts"))
-            let exp = try store.createExperiment(name: "churn-training")
+            let exp = try store.experiments.createExperiment(name: "churn-training")
             expID = exp.id
             for i in 0..<12 {
                 let name = i == 0 ? UITests.hostile : "run-\(i)"
-                let r = try store.createRun(experimentID: exp.id, name: name, userID: "dana", startTime: 1_790_000_000_000 + Int64(i) * 60_000)
+                let r = try store.runs.createRun(experimentID: exp.id, name: name, userID: "dana", startTime: 1_790_000_000_000 + Int64(i) * 60_000)
                 let points = (0..<20).map { MetricPoint(key: "loss", value: 1 / Double($0 + 1 + i), step: Int64($0), time: 1_790_000_000_000 + Int64($0)) }
-                try store.log(
+                try store.metrics.log(
                     runID: r.runID,
                     LogBatch(
                         params: [KeyValue("lr", i % 2 == 0 ? "0.1" : "0.01"), KeyValue("depth", String(i))],
                         tags: [KeyValue("mlflow.source.git.commit", "abcdef0123456789"), KeyValue("note", "<b>x\"y</b>")],
                         metrics: points + [MetricPoint(key: "accuracy", value: 0.8 + Double(i) / 100, step: 0, time: 1_790_000_000_000)]))
-                if i > 0 { try store.updateRun(runID: r.runID, status: .finished, endTime: 1_790_000_000_000 + Int64(i) * 60_000 + 90_000) }
+                if i > 0 { try store.runs.updateRun(runID: r.runID, status: .finished, endTime: 1_790_000_000_000 + Int64(i) * 60_000 + 90_000) }
                 runIDs.append(r.runID)
             }
             for (path, body) in [
@@ -53,7 +53,7 @@ import TrackerStore
             }
             let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0])
             try store.putArtifact(.run(runIDs[1]), try artifacts.put(data: png, path: "plot.png"))
-            _ = try store.registerVersion(name: "churn-candidate", runID: runIDs[1])
+            _ = try store.registry.registerVersion(name: "churn-candidate", runID: runIDs[1])
         }
 
         func app(token: String? = nil) -> some ApplicationProtocol {
@@ -262,21 +262,21 @@ import TrackerStore
             #expect(token.count == 64)
             let refused = try await Self.post(client, "/runs/\(id)/edit", [("name", "hijacked")])
             #expect(refused.status == .forbidden)
-            #expect(try f.store.run(id: id).info.name == "run-2")
+            #expect(try f.store.runs.run(id: id).info.name == "run-2")
             let ok = try await Self.post(client, "/runs/\(id)/edit", [("csrf", token), ("name", "renamed"), ("description", "why")])
             #expect(ok.status == .seeOther && ok.headers[.location] == "/runs/\(id)")
-            let run = try f.store.run(id: id)
+            let run = try f.store.runs.run(id: id)
             #expect(run.info.name == "renamed" && run.tags.contains(KeyValue("mlflow.note.content", "why")))
             _ = try await Self.post(client, "/runs/\(id)/tag", [("csrf", token), ("key", "team"), ("value", "risk")])
-            #expect(try f.store.run(id: id).tags.contains(KeyValue("team", "risk")))
+            #expect(try f.store.runs.run(id: id).tags.contains(KeyValue("team", "risk")))
             _ = try await Self.post(client, "/runs/\(id)/untag", [("csrf", token), ("key", "team")])
-            #expect(try !f.store.run(id: id).tags.contains { $0.key == "team" })
+            #expect(try !f.store.runs.run(id: id).tags.contains { $0.key == "team" })
             _ = try await Self.post(client, "/runs/\(id)/delete", [("csrf", token)])
-            #expect(try f.store.run(id: id).info.lifecycleStage == "deleted")
+            #expect(try f.store.runs.run(id: id).info.lifecycleStage == "deleted")
             let deleted = try await Self.get(client, "/experiments/\(f.expID)?view=deleted")
             #expect(deleted.body.contains(">renamed<"))
             _ = try await Self.post(client, "/runs/\(id)/restore", [("csrf", token)])
-            #expect(try f.store.run(id: id).info.lifecycleStage == "active")
+            #expect(try f.store.runs.run(id: id).info.lifecycleStage == "active")
         }
     }
 
@@ -333,13 +333,13 @@ import TrackerStore
 
         let tmp = TempDir()
         let store = try Store.open(path: tmp.db)
-        let run = try store.createRun(experimentID: 0)
+        let run = try store.runs.createRun(experimentID: 0)
         for chunk in stride(from: 0, to: points.count, by: 10_000) {
-            try store.log(
+            try store.metrics.log(
                 runID: run.runID, LogBatch(metrics: points[chunk..<chunk + 10_000].map { MetricPoint(key: "m", value: $0.value, step: $0.step, time: $0.time) })
             )
         }
-        let series = try store.metricSeries(runID: run.runID, key: "m")
+        let series = try store.ui.metricSeries(runID: run.runID, key: "m")
         #expect(series.count <= 2000 && series.contains(points[54_321]) && series.contains(points[77_777]))
     }
 }

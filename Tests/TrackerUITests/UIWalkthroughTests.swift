@@ -17,17 +17,17 @@ import TrackerStore
     /// A model `tumor` with v1, v2 live in production (gated, numbers with many digits), v3 newer.
     static func tumor(_ f: F, promoteV3: Bool) throws {
         let s = f.store
-        let exp = try s.ensureExperiment(name: "tumor")
+        let exp = try s.experiments.ensureExperiment(name: "tumor")
         for (i, acc) in [0.9111111111111111, 0.954954954954955, 0.980836236933798].enumerated() {
-            let r = try s.createRun(experimentID: exp.id, name: "tumor-\(i)", userID: "dana", startTime: 1_790_000_000_000 + Int64(i))
-            try s.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: acc, step: 0, time: 1_790_000_000_000)]))
-            _ = try s.registerVersion(name: "tumor", runID: r.runID, userID: "dana")
+            let r = try s.runs.createRun(experimentID: exp.id, name: "tumor-\(i)", userID: "dana", startTime: 1_790_000_000_000 + Int64(i))
+            try s.metrics.log(runID: r.runID, LogBatch(metrics: [MetricPoint(key: "accuracy", value: acc, step: 0, time: 1_790_000_000_000)]))
+            _ = try s.registry.registerVersion(name: "tumor", runID: r.runID, userID: "dana")
         }
-        _ = try s.promote(model: "tumor", versionRef: "1", env: "production", actor: "dana")
+        _ = try s.deployments.promote(model: "tumor", versionRef: "1", env: "production", actor: "dana")
         let gates = [try GateExpression.parse("accuracy >= 0.9")]
         let beat = MustBeat(metric: "accuracy", margin: 0)
-        _ = try s.promote(model: "tumor", versionRef: "2", env: "production", requires: gates, mustBeat: beat, actor: "dana")
-        if promoteV3 { _ = try s.promote(model: "tumor", versionRef: "3", env: "production", requires: gates, mustBeat: beat, actor: "dana") }
+        _ = try s.deployments.promote(model: "tumor", versionRef: "2", env: "production", requires: gates, mustBeat: beat, actor: "dana")
+        if promoteV3 { _ = try s.deployments.promote(model: "tumor", versionRef: "3", env: "production", requires: gates, mustBeat: beat, actor: "dana") }
     }
 
     @Test func modelTimelineShowsGateNumbersWithFourDigitsAndPromoteSkipsTheLiveVersion() async throws {
@@ -75,7 +75,7 @@ import TrackerStore
         let f = try F()
         // Two runs log metrics named before "accuracy"/"loss" alphabetically that few runs have.
         for (i, id) in f.runIDs.prefix(2).enumerated() {
-            try f.store.log(
+            try f.store.metrics.log(
                 runID: id,
                 LogBatch(metrics: ["aa_rare", "ab_rare", "ac_rare", "ad_rare"].map { MetricPoint(key: $0, value: Double(i), step: 0, time: 1) }))
         }

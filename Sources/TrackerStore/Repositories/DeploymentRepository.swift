@@ -318,38 +318,17 @@ extension Store {
     /// The deployment ledger, deployment intervals and gate policies; promotion and rollback write them in one transaction.
     public var deployments: DeploymentRepository { DeploymentRepository(db: db) }
 
-    public func setGatePolicy(model: String, env: String, requires: [GateExpression], mustBeat: MustBeat?, afterEnv: String?) throws {
-        try deployments.setGatePolicy(model: model, env: env, requires: requires, mustBeat: mustBeat, afterEnv: afterEnv)
-    }
+    // The three forwards below are kept while LiveCommands.swift (being reshaped by the
+    // live-aggregate work) still calls them; drop them once it uses `store.deployments.…`.
 
-    public func gatePolicies(model: String, env: String? = nil) throws -> [GatePolicy] { try deployments.gatePolicies(model: model, env: env) }
-
-    public func promote(
-        model: String, versionRef: String, env: String, requires: [GateExpression] = [], mustBeat: MustBeat? = nil, reason: String = "", actor: String,
-        dryRun: Bool = false, force: Bool = false, now: Int64? = nil
-    ) throws -> PromotionOutcome {
-        try deployments.promote(
-            model: model, versionRef: versionRef, env: env, requires: requires, mustBeat: mustBeat, reason: reason, actor: actor, dryRun: dryRun, force: force,
-            now: now)
-    }
-
-    public func rollback(model: String, env: String, to: String? = nil, reason: String = "", actor: String, now: Int64? = nil) throws -> (
-        from: Int, to: Int, ledgerID: Int64
-    ) { try deployments.rollback(model: model, env: env, to: to, reason: reason, actor: actor, now: now) }
-
-    public func ledger(model: String? = nil, env: String? = nil, since: Int64? = nil, until: Int64? = nil) throws -> [LedgerEntry] {
-        try deployments.ledger(model: model, env: env, since: since, until: until)
-    }
-
+    /// Deployment intervals, optionally for one model/environment, live at `at` if given.
     public func deployments(model: String? = nil, env: String? = nil, at: Int64? = nil) throws -> [Deployment] {
         try deployments.deployments(model: model, env: env, at: at)
     }
 
+    /// The environments `model` (or any model) has ever been deployed to.
     public func environments(model: String? = nil) throws -> [String] { try deployments.environments(model: model) }
 
-    public func liveEnvironments(model: String) throws -> [Int: [String]] { try deployments.liveEnvironments(model: model) }
-
-    public func knownEnvironments() throws -> [String] { try deployments.knownEnvironments() }
-
+    /// Refuses an environment no model was ever deployed to, unless `allowNew`.
     public func checkEnvironment(_ env: String, allowNew: Bool) throws { try deployments.checkEnvironment(env, allowNew: allowNew) }
 }

@@ -156,28 +156,4 @@ extension ExperimentRepository {
 extension Store {
     /// Experiments and their tags.
     public var experiments: ExperimentRepository { ExperimentRepository(db: db) }
-
-    static func decodeExperiment(_ r: Row) -> Experiment { ExperimentRepository.decodeExperiment(r) }
-
-    static func findExperiment(_ c: Connection, name: String) throws -> Experiment? { try ExperimentRepository.findExperiment(c, name: name) }
-
-    static func findExperiment(_ c: Connection, id: Int64) throws -> Experiment? { try ExperimentRepository.findExperiment(c, id: id) }
-
-    public func createExperiment(name: String, description: String = "", artifactLocation: String? = nil, tags: [KeyValue] = []) throws -> Experiment {
-        try experiments.createExperiment(name: name, description: description, artifactLocation: artifactLocation, tags: tags)
-    }
-
-    public func ensureExperiment(name: String) throws -> Experiment { try experiments.ensureExperiment(name: name) }
-
-    public func ensureExperiment(named name: String) throws -> (experiment: Experiment, created: Bool) { try experiments.ensureExperiment(named: name) }
-
-    public func experiment(named name: String) throws -> Experiment? { try experiments.experiment(named: name) }
-
-    public func experiment(id: Int64) throws -> Experiment? { try experiments.experiment(id: id) }
-
-    public func listExperiments(view: ViewType = .activeOnly) throws -> [Experiment] { try experiments.listExperiments(view: view) }
-
-    public func updateExperiment(id: Int64, newName: String? = nil, lifecycle: String? = nil, setTag: KeyValue? = nil, deleteTag: String? = nil) throws {
-        try experiments.updateExperiment(id: id, newName: newName, lifecycle: lifecycle, setTag: setTag, deleteTag: deleteTag)
-    }
 }

@@ -193,14 +193,4 @@ enum RunNames {
 extension Store {
     /// Metric, param and tag logging in batches (with the interned key cache) and metric history.
     public var metrics: MetricRepository { MetricRepository(store: self) }
-
-    public static func validate(_ batch: LogBatch) throws { try MetricRepository.validate(batch) }
-
-    public func log(runID: String, _ batch: LogBatch) throws { try metrics.log(runID: runID, batch) }
-
-    public func metricHistory(runID: String, key: String, limit: Int? = nil, offset: Int = 0) throws -> [MetricPoint] {
-        try metrics.metricHistory(runID: runID, key: key, limit: limit, offset: offset)
-    }
-
-    public func metricKeys(runID: String) throws -> [String] { try metrics.metricKeys(runID: runID) }
 }

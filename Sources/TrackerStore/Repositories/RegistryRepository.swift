@@ -334,43 +334,8 @@ extension Store {
     /// Registered models, their versions, offline metrics and aliases.
     public var registry: RegistryRepository { RegistryRepository(db: db) }
 
-    static func modelRow(_ c: Connection, _ name: String) throws -> RegisteredModel { try RegistryRepository.modelRow(c, name) }
-
-    static func versionRow(_ c: Connection, model: String, version: Int) throws -> ModelVersion {
-        try RegistryRepository.versionRow(c, model: model, version: version)
-    }
-
-    public static func alias(inVersionRef ref: String) -> String? { RegistryRepository.alias(inVersionRef: ref) }
-
-    public func createModel(name: String, description: String = "", tags: [KeyValue] = []) throws -> RegisteredModel {
-        try registry.createModel(name: name, description: description, tags: tags)
-    }
-
-    public func registerVersion(
-        name: String, runID: String?, artifact: String? = nil, source: String? = nil, description: String = "", metricMap: [KeyValue] = [],
-        tags: [KeyValue] = [], userID: String = RunRepository.currentUser(), now: Int64? = nil
-    ) throws -> ModelVersion {
-        try registry.registerVersion(
-            name: name, runID: runID, artifact: artifact, source: source, description: description, metricMap: metricMap, tags: tags, userID: userID, now: now)
-    }
-
-    public func addOfflineMetrics(model: String, versionRef: String, metrics: [(String, Double)], dataset: String) throws -> ModelVersion {
-        try registry.addOfflineMetrics(model: model, versionRef: versionRef, metrics: metrics, dataset: dataset)
-    }
-
-    public func listModels() throws -> [RegisteredModel] { try registry.listModels() }
-
-    public func model(named name: String) throws -> RegisteredModel { try registry.model(named: name) }
-
-    public func modelTags(_ name: String) throws -> [KeyValue] { try registry.modelTags(name) }
-
-    public func versions(model name: String) throws -> [ModelVersion] { try registry.versions(model: name) }
-
+    // Kept while LiveCommands.swift (being reshaped by the live-aggregate work) still calls it;
+    // drop it once that file uses `store.registry.version(model:ref:)`.
+    /// The version `ref` (a number or an `@alias`) of `model`.
     public func version(model: String, ref: String) throws -> ModelVersion { try registry.version(model: model, ref: ref) }
-
-    public func offlineResults(model: String, version: Int) throws -> [OfflineMetric] { try registry.offlineResults(model: model, version: version) }
-
-    public func setAlias(model: String, alias: String, version: Int) throws { try registry.setAlias(model: model, alias: alias, version: version) }
-
-    public func deleteAlias(model: String, alias: String) throws { try registry.deleteAlias(model: model, alias: alias) }
 }

@@ -192,36 +192,4 @@ extension RunRepository {
 extension Store {
     /// Runs, their params and tags, lifecycle and lookup by id or prefix.
     public var runs: RunRepository { RunRepository(db: db) }
-
-    static let runColumns = RunRepository.runColumns
-
-    /// The shortest run id prefix accepted.
-    public static let minimumRunIDPrefix = RunRepository.minimumRunIDPrefix
-
-    static func decodeRunInfo(_ r: Row, from o: Int = 0) -> RunInfo { RunRepository.decodeRunInfo(r, from: o) }
-
-    public static func newRunID() -> String { RunRepository.newRunID() }
-
-    static func runKey(_ c: Connection, _ runID: String) throws -> (Int64, String) { try RunRepository.runKey(c, runID) }
-
-    public func createRun(experimentID: Int64, name: String = "", userID: String = RunRepository.currentUser(), startTime: Int64? = nil, tags: [KeyValue] = [])
-        throws -> RunInfo
-    { try runs.createRun(experimentID: experimentID, name: name, userID: userID, startTime: startTime, tags: tags) }
-
-    @discardableResult
-    public func updateRun(runID: String, status: RunStatus? = nil, endTime: Int64? = nil, name: String? = nil) throws -> RunInfo {
-        try runs.updateRun(runID: runID, status: status, endTime: endTime, name: name)
-    }
-
-    public func setRunLifecycle(runID: String, deleted: Bool) throws { try runs.setRunLifecycle(runID: runID, deleted: deleted) }
-
-    public func deleteRunTag(runID: String, key: String) throws { try runs.deleteRunTag(runID: runID, key: key) }
-
-    static func loadRun(_ c: Connection, key: Int64, info: RunInfo) throws -> Run { try RunRepository.loadRun(c, key: key, info: info) }
-
-    public func resolveRunID(_ given: String) throws -> String { try runs.resolveRunID(given) }
-
-    public func run(id runID: String) throws -> Run { try runs.run(id: runID) }
-
-    public static func currentUser() -> String { RunRepository.currentUser() }
 }

@@ -164,20 +164,6 @@ extension UIReadModel {
 extension Store {
     /// The web UI's read-only queries.
     public var ui: UIReadModel { UIReadModel(db: db) }
-
-    public func experimentSummaries() throws -> [ExperimentSummary] { try ui.experimentSummaries() }
-
-    public func experimentKeys(experimentID: Int64, sample: Int = 500) throws -> (params: [String], metrics: [String]) {
-        try ui.experimentKeys(experimentID: experimentID, sample: sample)
-    }
-
-    public func metricSummaries(runID: String) throws -> [MetricSummary] { try ui.metricSummaries(runID: runID) }
-
-    public func metricSeries(runID: String, key: String, buckets: Int = 500) throws -> [SeriesPoint] {
-        try ui.metricSeries(runID: runID, key: key, buckets: buckets)
-    }
-
-    public func versionsRegistered(fromRun runID: String) throws -> [VersionRef] { try ui.versionsRegistered(fromRun: runID) }
 }
 
 /// Min/max-per-bucket downsampling over a step range, streamed in step order.
