@@ -36,68 +36,87 @@ public enum Event: Sendable, Equatable {
         guard let type = json["type"]?.stringValue else {
             throw TrackerError.invalid("missing \"type\" (one of metric, param, tag, artifact, run_start, run_end)")
         }
-        func string(_ field: String) throws -> String {
-            guard let v = json[field] else { throw TrackerError.invalid("\(type) event needs \"\(field)\"") }
-            switch v {
-            case .string(let s): return s
-            // Params are strings, but a number or bool given by a script is taken as its text.
-            case .int(let i): return String(i)
-            case .double(let d): return JSON.plain(d)
-            case .bool(let b): return b ? "true" : "false"
-            default: throw TrackerError.invalid("\"\(field)\" must be a string")
-            }
-        }
-        func optionalInt(_ field: String) throws -> Int64? {
-            guard let v = json[field], v != .null else { return nil }
-            guard let i = v.int64Value else { throw TrackerError.invalid("\"\(field)\" must be an integer") }
-            return i
-        }
-        func optionalTime(_ field: String) throws -> Int64? {
-            guard let v = json[field], v != .null else { return nil }
-            if let i = v.int64Value { return i }
-            if case .string(let s) = v { return try TimeParser.parse(s) }
-            throw TrackerError.invalid("\"\(field)\" must be epoch milliseconds or an ISO-8601 time")
-        }
+        let f = EventFields(json: json, type: type)
         switch type {
-        case "metric":
-            let key = try string("key")
-            try Limits.validateKey(key, "metric key")
-            guard let raw = json["value"] else { throw TrackerError.invalid("metric event needs \"value\"") }
-            guard let value = raw.doubleValue else {
-                throw TrackerError.invalid("metric \"value\" must be a number or \"NaN\", \"Infinity\", \"-Infinity\"")
-            }
-            return .metric(key: key, value: value, step: try optionalInt("step") ?? 0, time: try optionalTime("time"))
+        case "metric": return try metric(f)
         case "param":
-            let key = try string("key")
-            try Limits.validateKey(key, "param key")
-            let value = try string("value")
-            try Limits.validateParamValue(key, value)
+            let (key, value) = try f.keyValue("param key", Limits.validateParamValue)
             return .param(key: key, value: value)
         case "tag":
-            let key = try string("key")
-            try Limits.validateKey(key, "tag key")
-            let value = try string("value")
-            try Limits.validateTagValue(key, value)
+            let (key, value) = try f.keyValue("tag key", Limits.validateTagValue)
             return .tag(key: key, value: value)
         case "artifact":
-            return .artifact(path: try string("path"), name: json["name"]?.stringValue ?? json["as"]?.stringValue)
-        case "run_start":
-            var tags: [(String, String)] = []
-            if let t = json["tags"] {
-                guard let members = t.objectValue else { throw TrackerError.invalid("\"tags\" must be an object of strings") }
-                for (k, v) in members {
-                    try Limits.validateKey(k, "tag key")
-                    guard let s = v.stringValue else { throw TrackerError.invalid("tag '\(k)' must be a string") }
-                    tags.append((k, s))
-                }
-            }
-            return .runStart(experiment: json["experiment"]?.stringValue, name: json["name"]?.stringValue, tags: tags)
+            return .artifact(path: try f.string("path"), name: json["name"]?.stringValue ?? json["as"]?.stringValue)
+        case "run_start": return try runStart(f)
         case "run_end":
             let status = try json["status"]?.stringValue.map { try RunStatus(parsing: $0) } ?? .finished
-            return .runEnd(status: status, time: try optionalTime("time"))
+            return .runEnd(status: status, time: try f.optionalTime("time"))
         default:
             throw TrackerError.invalid(
                 "unknown event type '\(type)'; use one of metric, param, tag, artifact, run_start, run_end")
         }
+    }
+
+    static func metric(_ f: EventFields) throws -> Event {
+        let key = try f.string("key")
+        try Limits.validateKey(key, "metric key")
+        guard let raw = f.json["value"] else { throw TrackerError.invalid("metric event needs \"value\"") }
+        guard let value = raw.doubleValue else {
+            throw TrackerError.invalid("metric \"value\" must be a number or \"NaN\", \"Infinity\", \"-Infinity\"")
+        }
+        return .metric(key: key, value: value, step: try f.optionalInt("step") ?? 0, time: try f.optionalTime("time"))
+    }
+
+    static func runStart(_ f: EventFields) throws -> Event {
+        var tags: [(String, String)] = []
+        if let t = f.json["tags"] {
+            guard let members = t.objectValue else { throw TrackerError.invalid("\"tags\" must be an object of strings") }
+            for (k, v) in members {
+                try Limits.validateKey(k, "tag key")
+                guard let s = v.stringValue else { throw TrackerError.invalid("tag '\(k)' must be a string") }
+                tags.append((k, s))
+            }
+        }
+        return .runStart(experiment: f.json["experiment"]?.stringValue, name: f.json["name"]?.stringValue, tags: tags)
+    }
+}
+
+/// The fields of one event object, read with the event format's coercions and error wording.
+struct EventFields {
+    let json: JSON
+    let type: String
+
+    func string(_ field: String) throws -> String {
+        guard let v = json[field] else { throw TrackerError.invalid("\(type) event needs \"\(field)\"") }
+        switch v {
+        case .string(let s): return s
+        // Params are strings, but a number or bool given by a script is taken as its text.
+        case .int(let i): return String(i)
+        case .double(let d): return JSON.plain(d)
+        case .bool(let b): return b ? "true" : "false"
+        default: throw TrackerError.invalid("\"\(field)\" must be a string")
+        }
+    }
+
+    /// A validated `key` and `value` (params and tags).
+    func keyValue(_ what: String, _ validateValue: (String, String) throws -> Void) throws -> (String, String) {
+        let key = try string("key")
+        try Limits.validateKey(key, what)
+        let value = try string("value")
+        try validateValue(key, value)
+        return (key, value)
+    }
+
+    func optionalInt(_ field: String) throws -> Int64? {
+        guard let v = json[field], v != .null else { return nil }
+        guard let i = v.int64Value else { throw TrackerError.invalid("\"\(field)\" must be an integer") }
+        return i
+    }
+
+    func optionalTime(_ field: String) throws -> Int64? {
+        guard let v = json[field], v != .null else { return nil }
+        if let i = v.int64Value { return i }
+        if case .string(let s) = v { return try TimeParser.parse(s) }
+        throw TrackerError.invalid("\"\(field)\" must be epoch milliseconds or an ISO-8601 time")
     }
 }

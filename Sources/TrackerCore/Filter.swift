@@ -181,93 +181,108 @@ struct FilterParser {
     func lex(_ s: [Unicode.Scalar]) throws -> [Token] {
         var out: [Token] = []
         var i = 0
-        func isWordChar(_ c: Unicode.Scalar) -> Bool {
-            c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "." || c == ":" || c == "/" || c == "-"
-        }
         while i < s.count {
             let c = s[i]
-            let col = i + 1
             if c == " " || c == "\t" || c == "\n" || c == "\r" {
                 i += 1
                 continue
             }
-            if c == "(" {
-                out.append(Token(kind: .lparen, column: col, raw: "("))
-                i += 1
-            } else if c == ")" {
-                out.append(Token(kind: .rparen, column: col, raw: ")"))
-                i += 1
-            } else if c == "," {
-                out.append(Token(kind: .comma, column: col, raw: ","))
-                i += 1
-            } else if c == "'" || c == "\"" || c == "`" {
-                var v = String.UnicodeScalarView()
-                var j = i + 1
-                var closed = false
-                while j < s.count {
-                    if s[j] == c {
-                        if j + 1 < s.count && s[j + 1] == c {  // doubled quote = one quote
-                            v.append(c)
-                            j += 2
-                            continue
-                        }
-                        closed = true
-                        break
-                    }
-                    if s[j] == "\\" && j + 1 < s.count && (s[j + 1] == c || s[j + 1] == "\\") {
-                        v.append(s[j + 1])
-                        j += 2
-                        continue
-                    }
-                    v.append(s[j])
-                    j += 1
-                }
-                if !closed { throw error(col, "unterminated \(c == "`" ? "back-quoted key" : "string")") }
-                out.append(Token(kind: .quoted(String(v), Character(c)), column: col, raw: String(String.UnicodeScalarView(s[i...min(j, s.count - 1)]))))
-                i = j + 1
-            } else if c == "~" {
-                // Not an operator here; lexed as one so the parser can refuse it for its key, as the reference does.
-                out.append(Token(kind: .op("~"), column: col, raw: "~"))
-                i += 1
-            } else if "=!<>".unicodeScalars.contains(c) {
-                var op = String(c)
-                if i + 1 < s.count && s[i + 1] == "=" {
-                    op += "="
-                    i += 2
-                } else if c == "<" && i + 1 < s.count && s[i + 1] == ">" {
-                    op = "!="
-                    i += 2
-                } else {
-                    i += 1
-                }
-                if op == "!" { throw error(col, "'!' must be followed by '='") }
-                if op == "==" { op = "=" }
-                out.append(Token(kind: .op(op), column: col, raw: op))
-            } else if ("0"..."9").contains(c)
-                || ((c == "-" || c == "+" || c == ".") && i + 1 < s.count && (("0"..."9").contains(s[i + 1]) || s[i + 1] == "."))
-            {
-                var j = i + 1
-                while j < s.count,
-                    ("0"..."9").contains(s[j]) || s[j] == "." || s[j] == "e" || s[j] == "E"
-                        || ((s[j] == "-" || s[j] == "+") && (s[j - 1] == "e" || s[j - 1] == "E"))
-                {
-                    j += 1
-                }
-                let t = String(String.UnicodeScalarView(s[i..<j]))
-                guard let d = Double(t) else { throw error(col, "'\(t)' is not a number") }
-                out.append(Token(kind: .number(d), column: col, raw: t))
-                i = j
-            } else if isWordChar(c) {
-                var j = i
-                while j < s.count, isWordChar(s[j]) { j += 1 }
-                let w = String(String.UnicodeScalarView(s[i..<j]))
-                out.append(Token(kind: .word(w), column: col, raw: w))
-                i = j
-            } else {
-                throw error(col, "unexpected character '\(c)'")
-            }
+            let (token, end) = try lexToken(s, at: i)
+            out.append(token)
+            i = end
         }
         return out
+    }
+
+    static func isWordChar(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "." || c == ":" || c == "/" || c == "-"
+    }
+
+    /// The token starting at `i` (not a blank) and the index after it.
+    func lexToken(_ s: [Unicode.Scalar], at i: Int) throws -> (Token, Int) {
+        let c = s[i]
+        let col = i + 1
+        switch c {
+        case "(": return (Token(kind: .lparen, column: col, raw: "("), i + 1)
+        case ")": return (Token(kind: .rparen, column: col, raw: ")"), i + 1)
+        case ",": return (Token(kind: .comma, column: col, raw: ","), i + 1)
+        case "'", "\"", "`": return try lexQuoted(s, at: i)
+        // Not an operator here; lexed as one so the parser can refuse it for its key, as the reference does.
+        case "~": return (Token(kind: .op("~"), column: col, raw: "~"), i + 1)
+        default: break
+        }
+        if "=!<>".unicodeScalars.contains(c) { return try lexOperator(s, at: i) }
+        if ("0"..."9").contains(c)
+            || ((c == "-" || c == "+" || c == ".") && i + 1 < s.count && (("0"..."9").contains(s[i + 1]) || s[i + 1] == "."))
+        {
+            return try lexNumber(s, at: i)
+        }
+        if Self.isWordChar(c) {
+            var j = i
+            while j < s.count, Self.isWordChar(s[j]) { j += 1 }
+            let w = String(String.UnicodeScalarView(s[i..<j]))
+            return (Token(kind: .word(w), column: col, raw: w), j)
+        }
+        throw error(col, "unexpected character '\(c)'")
+    }
+
+    /// A string or back-quoted key: a doubled quote, `\'` and `\\` stand for themselves.
+    func lexQuoted(_ s: [Unicode.Scalar], at i: Int) throws -> (Token, Int) {
+        let c = s[i]
+        var v = String.UnicodeScalarView()
+        var j = i + 1
+        var closed = false
+        while j < s.count {
+            if s[j] == c {
+                if j + 1 < s.count && s[j + 1] == c {  // doubled quote = one quote
+                    v.append(c)
+                    j += 2
+                    continue
+                }
+                closed = true
+                break
+            }
+            if s[j] == "\\" && j + 1 < s.count && (s[j + 1] == c || s[j + 1] == "\\") {
+                v.append(s[j + 1])
+                j += 2
+                continue
+            }
+            v.append(s[j])
+            j += 1
+        }
+        if !closed { throw error(i + 1, "unterminated \(c == "`" ? "back-quoted key" : "string")") }
+        let raw = String(String.UnicodeScalarView(s[i...min(j, s.count - 1)]))
+        return (Token(kind: .quoted(String(v), Character(c)), column: i + 1, raw: raw), j + 1)
+    }
+
+    /// `= != < <= > >=`, with `==` as `=` and `<>` as `!=`; a lone `!` is refused.
+    func lexOperator(_ s: [Unicode.Scalar], at i: Int) throws -> (Token, Int) {
+        let c = s[i]
+        var op = String(c)
+        var end = i + 1
+        if i + 1 < s.count && s[i + 1] == "=" {
+            op += "="
+            end = i + 2
+        } else if c == "<" && i + 1 < s.count && s[i + 1] == ">" {
+            op = "!="
+            end = i + 2
+        }
+        if op == "!" { throw error(i + 1, "'!' must be followed by '='") }
+        if op == "==" { op = "=" }
+        return (Token(kind: .op(op), column: i + 1, raw: op), end)
+    }
+
+    func lexNumber(_ s: [Unicode.Scalar], at i: Int) throws -> (Token, Int) {
+        var j = i + 1
+        while j < s.count,
+            ("0"..."9").contains(s[j]) || s[j] == "." || s[j] == "e" || s[j] == "E"
+                || ((s[j] == "-" || s[j] == "+") && (s[j - 1] == "e" || s[j - 1] == "E"))
+        {
+            j += 1
+        }
+        let t = String(String.UnicodeScalarView(s[i..<j]))
+        guard let d = Double(t) else { throw error(i + 1, "'\(t)' is not a number") }
+        return (Token(kind: .number(d), column: i + 1, raw: t), j)
     }
 
     func peek() -> Token? { pos < tokens.count ? tokens[pos] : nil }
@@ -336,23 +351,34 @@ struct FilterParser {
         let (entity, key) = try parseEntityKey()
         if entity == .attribute { try FilterParser.checkAttribute(key, column: start, text: text) }
         guard let t = next() else { throw error(endColumn, "expected an operator after '\(key)'") }
-        var op: FilterOp
+        let op = try parseOperator(t, entity: entity, key: key)
+        let numeric = entity == .metric || (entity == .attribute && RunAttribute.numbers.contains(key))
+        try checkOperator(op, at: t, entity: entity, key: key, numeric: numeric)
+        switch op {
+        case .isNull, .isNotNull: return FilterClause(entity: entity, key: key, op: op, value: .none)
+        case .isIn, .notIn: return FilterClause(entity: entity, key: key, op: op, value: .list(try parseList(op, at: t)))
+        default: return FilterClause(entity: entity, key: key, op: op, value: try parseValue(op, entity: entity, key: key, numeric: numeric))
+        }
+    }
+
+    /// The operator starting with `t`: a symbol, or `LIKE ILIKE IN`, `NOT IN`, `IS [NOT] NULL`.
+    mutating func parseOperator(_ t: Token, entity: FilterEntity, key: String) throws -> FilterOp {
         switch t.kind {
         case .op(let o):
             guard let known = FilterOp(rawValue: o) else {
                 throw error(t.column, "unexpected '\(o)'", mlflow: RunAttribute.comparatorWords(entity, key: key, op: o))
             }
-            op = known
+            return known
         case .word(let w):
             switch w.uppercased() {
-            case "LIKE": op = .like
-            case "ILIKE": op = .ilike
-            case "IN": op = .isIn
+            case "LIKE": return .like
+            case "ILIKE": return .ilike
+            case "IN": return .isIn
             case "NOT":
                 guard let n = next(), case .word(let w2) = n.kind, w2.uppercased() == "IN" else {
                     throw error(t.column, "expected IN after NOT")
                 }
-                op = .notIn
+                return .notIn
             case "IS":
                 var notNull = false
                 if let n = peek(), case .word(let w2) = n.kind, w2.uppercased() == "NOT" {
@@ -362,14 +388,16 @@ struct FilterParser {
                 guard let n = next(), case .word(let w3) = n.kind, w3.uppercased() == "NULL" else {
                     throw error(t.column, "expected NULL after IS")
                 }
-                op = notNull ? .isNotNull : .isNull
+                return notNull ? .isNotNull : .isNull
             default: throw error(t.column, "expected an operator (= != > >= < <= LIKE ILIKE IN IS NULL), found '\(w)'")
             }
         default: throw error(t.column, "expected an operator after '\(key)'")
         }
-        let numeric = entity == .metric || (entity == .attribute && RunAttribute.numbers.contains(key))
+    }
+
+    /// Which operators each kind of key allows (MLflow's table).
+    func checkOperator(_ op: FilterOp, at t: Token, entity: FilterEntity, key: String, numeric: Bool) throws {
         let refused = RunAttribute.comparatorWords(entity, key: key, op: op.rawValue)
-        // Which operators each kind of key allows (MLflow's table).
         switch op {
         case .gt, .ge, .lt, .le:
             if !numeric { throw error(t.column, "'\(op.rawValue)' compares numbers; \(entity.rawValue) '\(key)' is a string", mlflow: refused) }
@@ -383,30 +411,34 @@ struct FilterParser {
             if entity == .metric || entity == .attribute {
                 throw error(t.column, "'\(op.rawValue)' is only for params and tags", mlflow: refused)
             }
-            return FilterClause(entity: entity, key: key, op: op, value: .none)
         case .eq, .ne: break
         }
-        if op == .isIn || op == .notIn {
-            guard let l = next(), l.kind == .lparen else { throw error(t.column, "expected '(' after \(op.rawValue)") }
-            var items: [String] = []
-            while true {
-                guard let v = next(), case .quoted(let s, let q) = v.kind, q != "`" else {
-                    throw error(peek()?.column ?? endColumn, "expected a quoted string in the \(op.rawValue) list")
-                }
-                items.append(s)
-                guard let sep = next() else { throw error(endColumn, "expected ')' to close the list") }
-                if sep.kind == .rparen { break }
-                if sep.kind != .comma { throw error(sep.column, "expected ',' or ')' in the list") }
+    }
+
+    /// `('a', 'b', …)` after IN / NOT IN.
+    mutating func parseList(_ op: FilterOp, at t: Token) throws -> [String] {
+        guard let l = next(), l.kind == .lparen else { throw error(t.column, "expected '(' after \(op.rawValue)") }
+        var items: [String] = []
+        while true {
+            guard let v = next(), case .quoted(let s, let q) = v.kind, q != "`" else {
+                throw error(peek()?.column ?? endColumn, "expected a quoted string in the \(op.rawValue) list")
             }
-            return FilterClause(entity: entity, key: key, op: op, value: .list(items))
+            items.append(s)
+            guard let sep = next() else { throw error(endColumn, "expected ')' to close the list") }
+            if sep.kind == .rparen { return items }
+            if sep.kind != .comma { throw error(sep.column, "expected ',' or ')' in the list") }
         }
+    }
+
+    /// A number (bare or quoted) for numeric keys, a quoted string otherwise.
+    mutating func parseValue(_ op: FilterOp, entity: FilterEntity, key: String, numeric: Bool) throws -> FilterValue {
         guard let v = next() else { throw error(endColumn, "expected a value after '\(op.rawValue)'") }
         let badValue = RunAttribute.valueWords(entity, key: key, raw: v.raw)
         if numeric {
             switch v.kind {
-            case .number(let d): return FilterClause(entity: entity, key: key, op: op, value: .number(d))
+            case .number(let d): return .number(d)
             case .quoted(let s, let q) where q != "`":
-                if let d = Double(s) { return FilterClause(entity: entity, key: key, op: op, value: .number(d)) }
+                if let d = Double(s) { return .number(d) }
                 throw error(v.column, "expected a number, found '\(s)'", mlflow: badValue)
             default: throw error(v.column, "expected a number", mlflow: badValue)
             }
@@ -414,6 +446,6 @@ struct FilterParser {
         guard case .quoted(let s, let q) = v.kind, q != "`" else {
             throw error(v.column, "expected a 'quoted' string value for \(entity.rawValue) '\(key)'", mlflow: badValue)
         }
-        return FilterClause(entity: entity, key: key, op: op, value: .string(s))
+        return .string(s)
     }
 }

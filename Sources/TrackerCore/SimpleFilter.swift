@@ -14,124 +14,17 @@ public struct SimpleClause: Sendable, Equatable {
 }
 
 public enum SimpleFilter {
+    /// Parses `key op value (AND key op value)*`; an empty text is no clauses.
     public static func parse(_ text: String) throws -> [SimpleClause] {
+        var p = SimpleFilterParser(text: text)
+        p.skip()
+        if p.s.isEmpty { return [] }
         var out: [SimpleClause] = []
-        var s = Substring(text)
-        func fail(_ what: String, subject: TrackerError.Subject? = nil) -> TrackerError {
-            let col = text.count - s.count + 1
-            return TrackerError.invalid("filter syntax error at column \(col): \(what) (in: \(text))", subject: subject)
-        }
-        func skip() { while s.first?.isWhitespace == true { s.removeFirst() } }
-        func quoted() throws -> String {
-            guard let q = s.first, q == "'" || q == "\"" || q == "`" else { throw fail("expected a quoted value") }
-            s.removeFirst()
-            var v = ""
-            while let c = s.first {
-                s.removeFirst()
-                if c == q {
-                    if s.first == q {
-                        v.append(q)
-                        s.removeFirst()
-                        continue
-                    }
-                    return v
-                }
-                v.append(c)
-            }
-            throw fail("unterminated string")
-        }
-        func word() -> String {
-            var w = ""
-            while let c = s.first, c.isLetter || c.isNumber || c == "_" || c == "." || c == "-" || c == ":" {
-                w.append(c)
-                s.removeFirst()
-            }
-            return w
-        }
-        skip()
-        if s.isEmpty { return [] }
         while true {
-            skip()
-            var key = word()
-            var tag: String?
-            if key.lowercased().hasPrefix("tags.") || key.lowercased().hasPrefix("tag.") {
-                let rest = String(key.drop { $0 != "." }.dropFirst())
-                if rest.isEmpty {
-                    tag = try quoted()
-                } else {
-                    tag = rest
-                }
-                key = "tags"
-            } else if key.lowercased() == "tags" || key.lowercased() == "tag" {
-                throw fail("expected tags.KEY")
-            }
-            if key.isEmpty { throw fail("expected a key such as name or tags.KEY") }
-            skip()
-            var op = ""
-            if let c = s.first, "=!<>".contains(c) {
-                op.append(c)
-                s.removeFirst()
-                if s.first == "=" {
-                    op.append("=")
-                    s.removeFirst()
-                }
-                if op == "==" { op = "=" }
-            } else {
-                op = word().uppercased()
-                if op == "NOT" {
-                    skip()
-                    op = "NOT " + word().uppercased()
-                } else if op == "IS" {
-                    skip()
-                    let n = word().uppercased()
-                    if n == "NOT" {
-                        skip()
-                        op = "IS NOT " + word().uppercased()
-                    } else {
-                        op = "IS " + n
-                    }
-                }
-            }
-            guard ["=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"].contains(op) else {
-                if op.isEmpty { op = String(s.prefix { !$0.isWhitespace }) }
-                let entity = tag.map { "tags.\($0)" } ?? (key.hasPrefix("attributes.") ? key : "attributes.\(key)")
-                throw fail("expected an operator", subject: .badOperator(key: entity, op: op))
-            }
-            skip()
-            var values: [String] = []
-            var wasQuoted = true
-            if op == "IN" || op == "NOT IN" {
-                guard s.first == "(" else { throw fail("expected '(' after IN") }
-                s.removeFirst()
-                while true {
-                    skip()
-                    values.append(try quoted())
-                    skip()
-                    if s.first == "," {
-                        s.removeFirst()
-                        continue
-                    }
-                    if s.first == ")" {
-                        s.removeFirst()
-                        break
-                    }
-                    throw fail("expected ',' or ')'")
-                }
-            } else if !op.hasPrefix("IS") {
-                if let c = s.first, c == "'" || c == "\"" {
-                    values.append(try quoted())
-                } else {
-                    let w = word()
-                    if w.isEmpty { throw fail("expected a value") }
-                    values.append(w)
-                    wasQuoted = false
-                }
-            }
-            out.append(SimpleClause(key: key.lowercased(), tag: tag, op: op, values: values, quoted: wasQuoted))
-            skip()
-            if s.isEmpty { return out }
-            let and = word()
-            guard and.uppercased() == "AND" else { throw fail("expected AND") }
+            out.append(try p.clause())
+            p.skip()
+            if p.s.isEmpty { return out }
+            guard p.word().uppercased() == "AND" else { throw p.fail("expected AND") }
         }
     }
 
@@ -181,6 +74,147 @@ public enum SimpleFilter {
             case ">=": return a >= b
             default: return false
             }
+        }
+    }
+}
+
+/// The cursor over a simple filter's text: one method per grammar step.
+private struct SimpleFilterParser {
+    let text: String
+    var s: Substring
+
+    init(text: String) {
+        self.text = text
+        s = Substring(text)
+    }
+
+    static let operators = ["=", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE", "IN", "NOT IN", "IS NULL", "IS NOT NULL"]
+
+    func fail(_ what: String, subject: TrackerError.Subject? = nil) -> TrackerError {
+        let col = text.count - s.count + 1
+        return TrackerError.invalid("filter syntax error at column \(col): \(what) (in: \(text))", subject: subject)
+    }
+
+    mutating func skip() { while s.first?.isWhitespace == true { s.removeFirst() } }
+
+    /// A value quoted with ', " or `; a doubled quote inside stands for itself.
+    mutating func quoted() throws -> String {
+        guard let q = s.first, q == "'" || q == "\"" || q == "`" else { throw fail("expected a quoted value") }
+        s.removeFirst()
+        var v = ""
+        while let c = s.first {
+            s.removeFirst()
+            if c == q {
+                if s.first == q {
+                    v.append(q)
+                    s.removeFirst()
+                    continue
+                }
+                return v
+            }
+            v.append(c)
+        }
+        throw fail("unterminated string")
+    }
+
+    mutating func word() -> String {
+        var w = ""
+        while let c = s.first, c.isLetter || c.isNumber || c == "_" || c == "." || c == "-" || c == ":" {
+            w.append(c)
+            s.removeFirst()
+        }
+        return w
+    }
+
+    /// One `key op value` clause.
+    mutating func clause() throws -> SimpleClause {
+        skip()
+        let (key, tag) = try key()
+        skip()
+        let op = try self.op(key: key, tag: tag)
+        skip()
+        let (values, wasQuoted) = try values(op: op)
+        return SimpleClause(key: key.lowercased(), tag: tag, op: op, values: values, quoted: wasQuoted)
+    }
+
+    /// A bare attribute, or `tags.k` / `tag.k` / `` tags.`k` `` (key "tags", tag k).
+    mutating func key() throws -> (key: String, tag: String?) {
+        var key = word()
+        var tag: String?
+        if key.lowercased().hasPrefix("tags.") || key.lowercased().hasPrefix("tag.") {
+            let rest = String(key.drop { $0 != "." }.dropFirst())
+            tag = rest.isEmpty ? try quoted() : rest
+            key = "tags"
+        } else if key.lowercased() == "tags" || key.lowercased() == "tag" {
+            throw fail("expected tags.KEY")
+        }
+        if key.isEmpty { throw fail("expected a key such as name or tags.KEY") }
+        return (key, tag)
+    }
+
+    /// A symbolic (`= != < <= > >=`, `==` as `=`) or word operator (`LIKE`, `NOT IN`, `IS NOT NULL` …).
+    mutating func op(key: String, tag: String?) throws -> String {
+        var op = ""
+        if let c = s.first, "=!<>".contains(c) {
+            op.append(c)
+            s.removeFirst()
+            if s.first == "=" {
+                op.append("=")
+                s.removeFirst()
+            }
+            if op == "==" { op = "=" }
+        } else {
+            op = wordOperator()
+        }
+        guard Self.operators.contains(op) else {
+            if op.isEmpty { op = String(s.prefix { !$0.isWhitespace }) }
+            let entity = tag.map { "tags.\($0)" } ?? (key.hasPrefix("attributes.") ? key : "attributes.\(key)")
+            throw fail("expected an operator", subject: .badOperator(key: entity, op: op))
+        }
+        return op
+    }
+
+    mutating func wordOperator() -> String {
+        let op = word().uppercased()
+        if op == "NOT" {
+            skip()
+            return "NOT " + word().uppercased()
+        }
+        guard op == "IS" else { return op }
+        skip()
+        let n = word().uppercased()
+        guard n == "NOT" else { return "IS " + n }
+        skip()
+        return "IS NOT " + word().uppercased()
+    }
+
+    /// The operand: a `('a', 'b')` list for IN, none for IS, else one quoted or bare value.
+    mutating func values(op: String) throws -> (values: [String], quoted: Bool) {
+        if op == "IN" || op == "NOT IN" { return (try list(), true) }
+        if op.hasPrefix("IS") { return ([], true) }
+        if let c = s.first, c == "'" || c == "\"" { return ([try quoted()], true) }
+        let w = word()
+        if w.isEmpty { throw fail("expected a value") }
+        return ([w], false)
+    }
+
+    mutating func list() throws -> [String] {
+        guard s.first == "(" else { throw fail("expected '(' after IN") }
+        s.removeFirst()
+        var values: [String] = []
+        while true {
+            skip()
+            values.append(try quoted())
+            skip()
+            if s.first == "," {
+                s.removeFirst()
+                continue
+            }
+            if s.first == ")" {
+                s.removeFirst()
+                return values
+            }
+            throw fail("expected ',' or ')'")
         }
     }
 }

@@ -48,35 +48,42 @@ public enum TimeParser {
     /// ISO-8601 date or date-time with zone; nil when malformed.
     static func parseISO(_ s: String) -> Int64? {
         let u = Array(s.utf8)
-        func num(_ from: Int, _ len: Int) -> Int? {
-            guard from + len <= u.count else { return nil }
-            var v = 0
-            for k in from..<(from + len) {
-                let c = u[k]
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            return v
-        }
-        guard u.count >= 10, let y = num(0, 4), u[4] == 45, let mo = num(5, 2), u[7] == 45, let d = num(8, 2) else { return nil }
+        guard u.count >= 10, let y = isoNumber(u, 0, 4), u[4] == 45, let mo = isoNumber(u, 5, 2), u[7] == 45, let d = isoNumber(u, 8, 2)
+        else { return nil }
         guard (1...12).contains(mo), d >= 1, d <= daysIn(month: mo, year: y) else { return nil }
-        var h = 0
-        var mi = 0
-        var sec = 0
-        var ms = 0
-        var offset = 0
-        var i = 10
         if u.count == 10 {
             return daysFromCivil(y, mo, d) * 86_400_000
         }
-        guard u[i] == 84 || u[i] == 116 || u[i] == 32 else { return nil }  // T, t or space
-        i += 1
-        guard let hh = num(i, 2), i + 2 < u.count, u[i + 2] == 58, let mm = num(i + 3, 2) else { return nil }
-        h = hh
-        mi = mm
+        guard u[10] == 84 || u[10] == 116 || u[10] == 32 else { return nil }  // T, t or space
+        var i = 11
+        guard let (h, mi, sec, ms) = isoClock(u, &i) else { return nil }
+        guard i < u.count else { return nil }  // zone required
+        guard let offset = isoZone(u, at: i) else { return nil }
+        let days = daysFromCivil(y, mo, d)
+        let secs = Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + sec) - Int64(offset * 60)
+        return secs * 1000 + Int64(ms)
+    }
+
+    /// The decimal number in `u[from..<from+len]`; nil if short or not all digits.
+    static func isoNumber(_ u: [UInt8], _ from: Int, _ len: Int) -> Int? {
+        guard from + len <= u.count else { return nil }
+        var v = 0
+        for k in from..<(from + len) {
+            let c = u[k]
+            guard c >= 48 && c <= 57 else { return nil }
+            v = v * 10 + Int(c - 48)
+        }
+        return v
+    }
+
+    /// `hh:mm[:ss[.fff]]` at `i` (advanced past it): hours, minutes, seconds, milliseconds.
+    static func isoClock(_ u: [UInt8], _ i: inout Int) -> (Int, Int, Int, Int)? {
+        guard let h = isoNumber(u, i, 2), i + 2 < u.count, u[i + 2] == 58, let mi = isoNumber(u, i + 3, 2) else { return nil }
+        var sec = 0
+        var ms = 0
         i += 5
         if i < u.count, u[i] == 58 {
-            guard let ss = num(i + 1, 2) else { return nil }
+            guard let ss = isoNumber(u, i + 1, 2) else { return nil }
             sec = ss
             i += 3
             if i < u.count, u[i] == 46 || u[i] == 44 {
@@ -95,30 +102,29 @@ public enum TimeParser {
             }
         }
         guard h <= 23, mi <= 59, sec <= 60 else { return nil }
-        guard i < u.count else { return nil }  // zone required
+        return (h, mi, sec, ms)
+    }
+
+    /// The zone ending the text at `i`: `Z`, `±hh`, `±hh:mm` or `±hhmm`, as minutes east of UTC.
+    static func isoZone(_ u: [UInt8], at i: Int) -> Int? {
         if u[i] == 90 || u[i] == 122 {  // Z
-            guard i + 1 == u.count else { return nil }
-        } else if u[i] == 43 || u[i] == 45 {
-            let sign = u[i] == 43 ? 1 : -1
-            guard let oh = num(i + 1, 2) else { return nil }
-            var om = 0
-            if i + 3 == u.count {
-                om = 0
-            } else if i + 6 == u.count, u[i + 3] == 58, let m = num(i + 4, 2) {
-                om = m
-            } else if i + 5 == u.count, let m = num(i + 3, 2) {
-                om = m
-            } else {
-                return nil
-            }
-            guard oh <= 23, om <= 59 else { return nil }
-            offset = sign * (oh * 60 + om)
+            return i + 1 == u.count ? 0 : nil
+        }
+        guard u[i] == 43 || u[i] == 45 else { return nil }
+        let sign = u[i] == 43 ? 1 : -1
+        guard let oh = isoNumber(u, i + 1, 2) else { return nil }
+        var om = 0
+        if i + 3 == u.count {
+            om = 0
+        } else if i + 6 == u.count, u[i + 3] == 58, let m = isoNumber(u, i + 4, 2) {
+            om = m
+        } else if i + 5 == u.count, let m = isoNumber(u, i + 3, 2) {
+            om = m
         } else {
             return nil
         }
-        let days = daysFromCivil(y, mo, d)
-        let secs = Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + sec) - Int64(offset * 60)
-        return secs * 1000 + Int64(ms)
+        guard oh <= 23, om <= 59 else { return nil }
+        return sign * (oh * 60 + om)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

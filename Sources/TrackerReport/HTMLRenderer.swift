@@ -47,8 +47,20 @@ public enum HTMLRenderer {
         }
         """
 
+    /// The report as one self-contained HTML page (inline CSS and SVG charts).
     public static func render(_ r: WeeklyReport) -> String {
         let clock = ReportClock(zone: r.period.timeZone)
+        var o = header(r, clock: clock)
+        o += alerts(r)
+        for m in r.models { o += modelSection(m, period: r.period, clock: clock) }
+        o += changes(r, clock: clock)
+        o += delivery(r)
+        o += "</body>\n</html>\n"
+        return o
+    }
+
+    /// The document head, the title, the period line and the headline pills.
+    static func header(_ r: WeeklyReport, clock: ReportClock) -> String {
         var o = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         o += "<title>Production vs offline — \(esc(r.period.label))</title>\n<style>\n\(css)\n</style>\n</head>\n<body>\n"
@@ -63,44 +75,52 @@ public enum HTMLRenderer {
         }
         o +=
             "<span class=\"pill\(r.alerts.isEmpty ? "" : " bad")\">\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s")</span>\n</div>\n"
+        return o
+    }
 
-        o += "<h2>Alerts</h2>\n"
+    static func alerts(_ r: WeeklyReport) -> String {
+        var o = "<h2>Alerts</h2>\n"
         if r.alerts.isEmpty { o += "<p>None.</p>\n" }
         for a in r.alerts { o += "<div class=\"alert\"><b>\(esc(a.kind.rawValue))</b> — \(esc(a.message))</div>\n" }
+        return o
+    }
 
-        for m in r.models {
-            var title = esc(m.model)
-            if let v = m.liveVersion {
-                title += " — version \(v)"
-                if let s = m.liveSince { title += ", live since \(clock.time(s))" }
-            } else {
-                title += " — not live at the end of the period"
-            }
-            o += "<h2>\(title)</h2>\n"
-            if m.metrics.isEmpty {
-                o += "<p>No live data this period.</p>\n"
-                continue
-            }
-            o += "<table class=\"metrics\">\n<tr class=\"head\">"
-            o += metricColumns.map { "<th>\($0.1)</th>" }.joined() + "</tr>\n"
-            for x in m.metrics { o += metricRow(x) }
-            o += "</table>\n<p class=\"legend\">Directions and intervals: \(esc(m.metrics.map(\.methodNote).joined(separator: "; "))).</p>\n"
-            if let cov = m.coverage {
-                o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n"
-            }
-            if let inc = m.incumbent {
-                let figures = inc.estimates.map {
-                    "\(esc($0.metric)) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))"
-                }
-                o += "<p>Incumbent version \(inc.version) (\(inc.scope)): \(figures.joined(separator: "; ")).</p>\n"
-            }
-            o += "<div class=\"charts\">\n"
-            for x in m.metrics { o += metricChart(x, model: m, period: r.period, clock: clock) }
-            o +=
-                "</div>\n<p class=\"legend\">Daily live value (dots) with its 95% interval (band), the offline value (dashed) and deployments (vertical lines).</p>\n"
+    /// One model's title, metric table, coverage, incumbent and charts.
+    static func modelSection(_ m: ModelReport, period: ReportPeriod, clock: ReportClock) -> String {
+        var o = ""
+        var title = esc(m.model)
+        if let v = m.liveVersion {
+            title += " — version \(v)"
+            if let s = m.liveSince { title += ", live since \(clock.time(s))" }
+        } else {
+            title += " — not live at the end of the period"
         }
+        o += "<h2>\(title)</h2>\n"
+        if m.metrics.isEmpty {
+            return o + "<p>No live data this period.</p>\n"
+        }
+        o += "<table class=\"metrics\">\n<tr class=\"head\">"
+        o += metricColumns.map { "<th>\($0.1)</th>" }.joined() + "</tr>\n"
+        for x in m.metrics { o += metricRow(x) }
+        o += "</table>\n<p class=\"legend\">Directions and intervals: \(esc(m.metrics.map(\.methodNote).joined(separator: "; "))).</p>\n"
+        if let cov = m.coverage {
+            o += "<p>Label coverage: \(ReportFormat.percent(cov)) of \(grouped(m.predictions)) predictions.</p>\n"
+        }
+        if let inc = m.incumbent {
+            let figures = inc.estimates.map {
+                "\(esc($0.metric)) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))"
+            }
+            o += "<p>Incumbent version \(inc.version) (\(inc.scope)): \(figures.joined(separator: "; ")).</p>\n"
+        }
+        o += "<div class=\"charts\">\n"
+        for x in m.metrics { o += metricChart(x, model: m, period: period, clock: clock) }
+        o +=
+            "</div>\n<p class=\"legend\">Daily live value (dots) with its 95% interval (band), the offline value (dashed) and deployments (vertical lines).</p>\n"
+        return o
+    }
 
-        o += "<h2>Changes this period</h2>\n"
+    static func changes(_ r: WeeklyReport, clock: ReportClock) -> String {
+        var o = "<h2>Changes this period</h2>\n"
         if r.changes.isEmpty {
             o += "<p>No promotions or rollbacks.</p>\n"
         } else {
@@ -113,9 +133,12 @@ public enum HTMLRenderer {
             }
             o += "</table>\n"
         }
+        return o
+    }
 
+    static func delivery(_ r: WeeklyReport) -> String {
         let d = r.delivery
-        o += "<h2>Delivery</h2>\n<table>\n"
+        var o = "<h2>Delivery</h2>\n<table>\n"
         o +=
             "<tr><td>Deployments to \(esc(r.environment)) this period</td><td class=\"n\">\(d.deploymentsThisPeriod) (rollbacks: \(d.rollbacksThisPeriod))</td></tr>\n"
         o +=
@@ -129,7 +152,6 @@ public enum HTMLRenderer {
             "<tr><td>Registered versions never deployed to \(esc(r.environment))</td><td class=\"n\">\(d.neverDeployed.count)\(never.isEmpty ? "" : ": " + never)\(d.neverDeployed.count > 10 ? ", …" : "")</td></tr>\n"
         o += "</table>\n<div class=\"charts\">\n<figure><figcaption>Deployments to \(esc(r.environment)) per week</figcaption>\n"
         o += "\(deliveryChart(d))</figure>\n</div>\n"
-        o += "</body>\n</html>\n"
         return o
     }
 

@@ -40,100 +40,93 @@ public enum JSONRenderer {
         ])
     }
 
+    /// The whole report, pretty-printed, with a trailing newline.
     public static func render(_ r: WeeklyReport) -> String {
-        let counts = r.verdictSummary
         let doc = JSON.object([
             ("schema", .string(WeeklyReport.schema)),
-            (
-                "period",
-                .object([
-                    ("label", .string(r.period.label)), ("since", .int(r.period.since)), ("until", .int(r.period.until)),
-                    ("time_zone", .string(r.period.timeZone)), ("days", .array(r.period.dayLabels.map { .string($0) })),
-                ])
-            ),
+            ("period", period(r.period)),
             ("generated_at", r.generatedAt.map { .int($0) } ?? .null),
             ("environment", .string(r.environment)),
-            (
-                "headline",
-                .object(
-                    [("models", .int(Int64(r.models.count)))]
-                        + counts.map { ($0.0.rawValue.replacingOccurrences(of: " ", with: "_"), JSON.int(Int64($0.1))) }
-                        + [("alerts", .int(Int64(r.alerts.count)))])
-            ),
-            (
-                "models",
-                .array(
-                    r.models.map { m in
-                        .object([
-                            ("model", .string(m.model)), ("env", .string(m.env)),
-                            ("live_version", m.liveVersion.map { .int(Int64($0)) } ?? .null),
-                            ("live_since", m.liveSince.map { .int($0) } ?? .null), ("predictions", .int(Int64(m.predictions))),
-                            ("coverage", num(m.coverage)),
-                            (
-                                "metrics",
-                                .array(
-                                    m.metrics.map { x in
-                                        .object([
-                                            ("metric", .string(x.metric)), ("offline", num(x.offline)), ("live", estimate(x.live)),
-                                            ("gap", num(x.gap)),
-                                            ("relative_gap", num(x.relativeGap)), ("direction", .string(x.direction.rawValue)),
-                                            ("direction_source", .string(x.directionSource.rawValue)),
-                                            ("method", .string(x.live.interval.method)),
-                                            ("verdict", .string(x.verdict.rawValue)),
-                                            ("previous", estimate(x.previous)), ("change", num(x.change)),
-                                            ("daily", daily(x, r.period)),
-                                        ])
-                                    })
-                            ),
-                            (
-                                "incumbent",
-                                m.incumbent.map { inc in
-                                    .object([
-                                        ("version", .int(Int64(inc.version))), ("scope", .string(inc.scope)),
-                                        ("metrics", .object(inc.estimates.map { ($0.metric, estimate($0)) })),
-                                    ])
-                                } ?? .null
-                            ),
-                            ("deployments", .array(m.deployments.map(change))),
-                        ])
-                    })
-            ),
+            ("headline", headline(r)),
+            ("models", .array(r.models.map { model($0, r.period) })),
             ("changes", .array(r.changes.map(change))),
-            (
-                "alerts",
-                .array(
-                    r.alerts.map {
-                        .object([
-                            ("kind", .string($0.kind.rawValue)), ("model", .string($0.model)), ("metric", .optional($0.metric)),
-                            ("message", .string($0.message)),
-                        ])
-                    })
-            ),
-            (
-                "delivery",
-                .object([
-                    ("deployments", .int(Int64(r.delivery.deploymentsThisPeriod))),
-                    ("rollbacks", .int(Int64(r.delivery.rollbacksThisPeriod))),
-                    (
-                        "weekly",
-                        .array(r.delivery.weekly.map { .object([("week", .string($0.label)), ("deployments", .int(Int64($0.count)))]) })
-                    ),
-                    ("lead_time_median_days", num(r.delivery.leadTimeMedianDays)), ("lead_time_p90_days", num(r.delivery.leadTimeP90Days)),
-                    ("lead_time_samples", .int(Int64(r.delivery.leadTimeSamples))), ("rollback_rate_90d", num(r.delivery.rollbackRate90d)),
-                    ("deployments_90d", .int(Int64(r.delivery.deployments90d))), ("rollbacks_90d", .int(Int64(r.delivery.rollbacks90d))),
-                    (
-                        "never_deployed",
-                        .array(
-                            r.delivery.neverDeployed.map {
-                                .object([
-                                    ("model", .string($0.model)), ("version", .int(Int64($0.version))), ("age_days", .double($0.ageDays)),
-                                ])
-                            })
-                    ),
-                    ("days_since_last_deploy", num(r.delivery.daysSinceLastDeploy)),
-                ])
-            ),
+            ("alerts", .array(r.alerts.map(alert))),
+            ("delivery", delivery(r.delivery)),
         ])
         return doc.serialized(pretty: true) + "\n"
+    }
+
+    static func period(_ p: ReportPeriod) -> JSON {
+        .object([
+            ("label", .string(p.label)), ("since", .int(p.since)), ("until", .int(p.until)),
+            ("time_zone", .string(p.timeZone)), ("days", .array(p.dayLabels.map { .string($0) })),
+        ])
+    }
+
+    /// The model count, one count per verdict (spaces as underscores) and the alert count.
+    static func headline(_ r: WeeklyReport) -> JSON {
+        .object(
+            [("models", .int(Int64(r.models.count)))]
+                + r.verdictSummary.map { ($0.0.rawValue.replacingOccurrences(of: " ", with: "_"), JSON.int(Int64($0.1))) }
+                + [("alerts", .int(Int64(r.alerts.count)))])
+    }
+
+    static func model(_ m: ModelReport, _ p: ReportPeriod) -> JSON {
+        .object([
+            ("model", .string(m.model)), ("env", .string(m.env)),
+            ("live_version", m.liveVersion.map { .int(Int64($0)) } ?? .null),
+            ("live_since", m.liveSince.map { .int($0) } ?? .null), ("predictions", .int(Int64(m.predictions))),
+            ("coverage", num(m.coverage)),
+            ("metrics", .array(m.metrics.map { metric($0, p) })),
+            ("incumbent", incumbent(m.incumbent)),
+            ("deployments", .array(m.deployments.map(change))),
+        ])
+    }
+
+    static func metric(_ x: ReportMetric, _ p: ReportPeriod) -> JSON {
+        .object([
+            ("metric", .string(x.metric)), ("offline", num(x.offline)), ("live", estimate(x.live)),
+            ("gap", num(x.gap)),
+            ("relative_gap", num(x.relativeGap)), ("direction", .string(x.direction.rawValue)),
+            ("direction_source", .string(x.directionSource.rawValue)),
+            ("method", .string(x.live.interval.method)),
+            ("verdict", .string(x.verdict.rawValue)),
+            ("previous", estimate(x.previous)), ("change", num(x.change)),
+            ("daily", daily(x, p)),
+        ])
+    }
+
+    static func incumbent(_ inc: IncumbentFigures?) -> JSON {
+        guard let inc else { return .null }
+        return .object([
+            ("version", .int(Int64(inc.version))), ("scope", .string(inc.scope)),
+            ("metrics", .object(inc.estimates.map { ($0.metric, estimate($0)) })),
+        ])
+    }
+
+    static func alert(_ a: ReportAlert) -> JSON {
+        .object([
+            ("kind", .string(a.kind.rawValue)), ("model", .string(a.model)), ("metric", .optional(a.metric)),
+            ("message", .string(a.message)),
+        ])
+    }
+
+    static func delivery(_ d: DeliveryFigures) -> JSON {
+        .object([
+            ("deployments", .int(Int64(d.deploymentsThisPeriod))),
+            ("rollbacks", .int(Int64(d.rollbacksThisPeriod))),
+            ("weekly", .array(d.weekly.map { .object([("week", .string($0.label)), ("deployments", .int(Int64($0.count)))]) })),
+            ("lead_time_median_days", num(d.leadTimeMedianDays)), ("lead_time_p90_days", num(d.leadTimeP90Days)),
+            ("lead_time_samples", .int(Int64(d.leadTimeSamples))), ("rollback_rate_90d", num(d.rollbackRate90d)),
+            ("deployments_90d", .int(Int64(d.deployments90d))), ("rollbacks_90d", .int(Int64(d.rollbacks90d))),
+            (
+                "never_deployed",
+                .array(
+                    d.neverDeployed.map {
+                        .object([("model", .string($0.model)), ("version", .int(Int64($0.version))), ("age_days", .double($0.ageDays))])
+                    })
+            ),
+            ("days_since_last_deploy", num(d.daysSinceLastDeploy)),
+        ])
     }
 }

@@ -3,55 +3,73 @@ import TrackerCore
 
 /// The report as Markdown: readable in a terminal and in chat.
 public enum MarkdownRenderer {
+    /// The report as Markdown, sections in the order of the HTML report.
     public static func render(_ r: WeeklyReport) -> String {
         let clock = ReportClock(zone: r.period.timeZone)
-        var o = ""
-        o += "# Production vs offline — \(r.period.label)\n\n"
+        var o = header(r, clock: clock)
+        o += alerts(r)
+        for m in r.models { o += modelSection(m, clock: clock) }
+        o += changes(r, clock: clock)
+        o += delivery(r)
+        return o
+    }
+
+    /// The title, the period line and the headline.
+    static func header(_ r: WeeklyReport, clock: ReportClock) -> String {
+        var o = "# Production vs offline — \(r.period.label)\n\n"
         o += "\(clock.time(r.period.since)) – \(clock.time(r.period.until)) (\(r.period.timeZone)) · environment: \(r.environment)"
         if let g = r.generatedAt { o += " · generated \(clock.time(g))" }
         o += "\n\n"
         let verdicts = r.verdictSummary.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: " · ")
         o +=
             "**\(r.models.count) model\(r.models.count == 1 ? "" : "s") in \(r.environment)** · metrics: \(verdicts) · **\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s")**\n\n"
+        return o
+    }
 
-        o += "## Alerts\n\n"
+    static func alerts(_ r: WeeklyReport) -> String {
+        var o = "## Alerts\n\n"
         if r.alerts.isEmpty { o += "None.\n\n" }
         for a in r.alerts { o += "- **\(a.kind.rawValue)** — \(a.message)\n" }
         if !r.alerts.isEmpty { o += "\n" }
+        return o
+    }
 
-        for m in r.models {
-            o += "## \(m.model)"
-            if let v = m.liveVersion {
-                o += " — version \(v)"
-                if let s = m.liveSince { o += ", live since \(clock.time(s))" }
-            } else {
-                o += " — not live at the end of the period"
+    /// One model's title, then its metric table, coverage and incumbent (or "no live data").
+    static func modelSection(_ m: ModelReport, clock: ReportClock) -> String {
+        var o = "## \(m.model)"
+        if let v = m.liveVersion {
+            o += " — version \(v)"
+            if let s = m.liveSince { o += ", live since \(clock.time(s))" }
+        } else {
+            o += " — not live at the end of the period"
+        }
+        o += "\n\n"
+        if m.metrics.isEmpty {
+            o += "No live data this period.\n\n"
+        } else {
+            o += "| metric | offline | live | 95% CI | n | gap | rel. gap | verdict | vs last period |\n"
+            o += "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: |\n"
+            for x in m.metrics {
+                let verdict = x.verdict == .worse ? "**worse**" : x.verdict.rawValue
+                o +=
+                    "| \(x.metric) | \(x.text(x.offline)) | \(x.text(x.live.value)) | \(x.intervalText) | \(grouped(x.live.n)) | \(ReportFormat.signed(x.gap)) | \(ReportFormat.percent(x.relativeGap, signed: true)) | \(verdict) | \(ReportFormat.signed(x.change)) |\n"
             }
-            o += "\n\n"
-            if m.metrics.isEmpty {
-                o += "No live data this period.\n\n"
-            } else {
-                o += "| metric | offline | live | 95% CI | n | gap | rel. gap | verdict | vs last period |\n"
-                o += "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: |\n"
-                for x in m.metrics {
-                    let verdict = x.verdict == .worse ? "**worse**" : x.verdict.rawValue
-                    o +=
-                        "| \(x.metric) | \(x.text(x.offline)) | \(x.text(x.live.value)) | \(x.intervalText) | \(grouped(x.live.n)) | \(ReportFormat.signed(x.gap)) | \(ReportFormat.percent(x.relativeGap, signed: true)) | \(verdict) | \(ReportFormat.signed(x.change)) |\n"
+            o += "\n" + "Directions and intervals: \(m.metrics.map(\.methodNote).joined(separator: "; ")).\n\n"
+            if let c = m.coverage {
+                o += "Label coverage: \(ReportFormat.percent(c)) of \(grouped(m.predictions)) predictions.\n\n"
+            }
+            if let inc = m.incumbent {
+                let figures = inc.estimates.map {
+                    "\($0.metric) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))"
                 }
-                o += "\n" + "Directions and intervals: \(m.metrics.map(\.methodNote).joined(separator: "; ")).\n\n"
-                if let c = m.coverage {
-                    o += "Label coverage: \(ReportFormat.percent(c)) of \(grouped(m.predictions)) predictions.\n\n"
-                }
-                if let inc = m.incumbent {
-                    let figures = inc.estimates.map {
-                        "\($0.metric) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \(grouped($0.n))"
-                    }
-                    o += "Incumbent version \(inc.version) (\(inc.scope)): \(figures.joined(separator: "; ")).\n\n"
-                }
+                o += "Incumbent version \(inc.version) (\(inc.scope)): \(figures.joined(separator: "; ")).\n\n"
             }
         }
+        return o
+    }
 
-        o += "## Changes this period\n\n"
+    static func changes(_ r: WeeklyReport, clock: ReportClock) -> String {
+        var o = "## Changes this period\n\n"
         if r.changes.isEmpty {
             o += "No promotions or rollbacks.\n\n"
         } else {
@@ -62,9 +80,12 @@ public enum MarkdownRenderer {
             }
             o += "\n"
         }
+        return o
+    }
 
+    static func delivery(_ r: WeeklyReport) -> String {
         let d = r.delivery
-        o += "## Delivery\n\n"
+        var o = "## Delivery\n\n"
         o += "- Deployments to \(r.environment) this period: \(d.deploymentsThisPeriod) (rollbacks: \(d.rollbacksThisPeriod))\n"
         o +=
             "- Lead time, run start → first \(r.environment) deployment (last 90 days): median \(ReportFormat.days(d.leadTimeMedianDays)), p90 \(ReportFormat.days(d.leadTimeP90Days)) over \(d.leadTimeSamples) version\(d.leadTimeSamples == 1 ? "" : "s")\n"

@@ -45,6 +45,26 @@ struct RunExec: ParsableCommand {
         let store = try options.open()
         let exp = try ensureExperiment(store, experiment)
         let cwd = FileManager.default.currentDirectoryPath
+        let info = try store.runs.createRun(experimentID: exp.id, name: name, tags: try startTags(argv: argv, cwd: cwd))
+        let eventsDir = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-\(info.runID)")
+        try FileManager.default.createDirectory(at: eventsDir, withIntermediateDirectories: true)
+        let eventsPath = eventsDir.appendingPathComponent("events.jsonl").path
+        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
+        defer { try? FileManager.default.removeItem(at: eventsDir) }
+        printError("tracker: run \(info.runID) (experiment \(exp.name))")
+
+        let start = TimeParser.nowMillis()
+        let process = try launch(argv, runID: info.runID, store: store, eventsPath: eventsPath)
+        // Forward termination signals to the command; it decides how to stop. Installed after
+        // the spawn, so the command does not inherit the ignored dispositions.
+        let forwarder = SignalForwarder(signals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT], target: process.processIdentifier)
+        defer { withExtendedLifetime(forwarder) {} }
+        let (ingester, ingestError) = ingest(while: process, store: store, runID: info.runID, eventsPath: eventsPath, cwd: cwd)
+        try finish(process, store: store, runID: info.runID, start: start, ingester: ingester, ingestError: ingestError)
+    }
+
+    /// The run's tags at start: the user's, the command line, where and on what commit it runs.
+    func startTags(argv: [String], cwd: String) throws -> [KeyValue] {
         var runTags = try parsePairs(tags, "tag")
         let commandLine = argv.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         runTags += [
@@ -55,25 +75,20 @@ struct RunExec: ParsableCommand {
             runTags.append(KeyValue("mlflow.source.git.commit", git.commit))
             runTags.append(KeyValue("tracker.git.dirty", git.dirty ? "true" : "false"))
         }
-        let info = try store.runs.createRun(experimentID: exp.id, name: name, tags: runTags)
-        let eventsDir = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-\(info.runID)")
-        try FileManager.default.createDirectory(at: eventsDir, withIntermediateDirectories: true)
-        let eventsPath = eventsDir.appendingPathComponent("events.jsonl").path
-        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
-        defer { try? FileManager.default.removeItem(at: eventsDir) }
-        printError("tracker: run \(info.runID) (experiment \(exp.name))")
+        return runTags
+    }
 
+    /// Starts the command with the run's environment; a command that cannot start fails the run.
+    func launch(_ argv: [String], runID: String, store: Store, eventsPath: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = argv
         var env = ProcessInfo.processInfo.environment
-        env["TRACKER_RUN_ID"] = info.runID
+        env["TRACKER_RUN_ID"] = runID
         env["TRACKER_DB"] = absolutePath(store.path)
         env["TRACKER_EVENTS"] = eventsPath
         if let a = artifactOptions.artifacts { env["TRACKER_ARTIFACTS"] = absolutePath(a) }
         process.environment = env
-
-        let start = TimeParser.nowMillis()
         // The command gets default signal dispositions even when tracker was started with some
         // ignored (a background job ignores SIGINT): Ctrl-C must reach it.
         // Likewise a signal blocked by whoever started tracker would stay blocked in the command.
@@ -87,20 +102,21 @@ struct RunExec: ParsableCommand {
         do {
             try process.run()
         } catch {
-            _ = try? store.runs.updateRun(runID: info.runID, status: .failed)
+            _ = try? store.runs.updateRun(runID: runID, status: .failed)
             throw TrackerError.invalid("cannot start '\(argv[0])': \(error.localizedDescription)")
         }
-        // Forward termination signals to the command; it decides how to stop. Installed after
-        // the spawn, so the command does not inherit the ignored dispositions.
-        let forwarder = SignalForwarder(signals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT], target: process.processIdentifier)
-        defer { withExtendedLifetime(forwarder) {} }
+        return process
+    }
 
+    /// Ingests the events file every 100 ms while the command runs, then what is left after it
+    /// exits. The first ingest error stops ingesting (the command keeps running) and is returned.
+    func ingest(while process: Process, store: Store, runID: String, eventsPath: String, cwd: String) -> (EventIngester, Error?) {
         let fd = open(eventsPath, O_RDONLY)
         defer { close(fd) }
         let ingester = EventIngester(
             store: store, artifacts: artifactOptions.store(for: options), source: "$TRACKER_EVENTS",
             baseDirectory: URL(fileURLWithPath: cwd),
-            run: info.runID, batchSize: 10_000, defaultExperiment: experiment)
+            run: runID, batchSize: 10_000, defaultExperiment: experiment)
         var reader = LineReader(fd: fd)
         var ingestError: Error?
         func drain(final: Bool) {
@@ -123,7 +139,11 @@ struct RunExec: ParsableCommand {
         }
         process.waitUntilExit()
         drain(final: true)
+        return (ingester, ingestError)
+    }
 
+    /// Ends the run with the command's outcome and exits with the command's own status.
+    func finish(_ process: Process, store: Store, runID: String, start: Int64, ingester: EventIngester, ingestError: Error?) throws {
         let signaled = process.terminationReason == .uncaughtSignal
         let code = process.terminationStatus
         let status: RunStatus = signaled ? .killed : (code == 0 ? .finished : .failed)
@@ -132,10 +152,10 @@ struct RunExec: ParsableCommand {
         if let ingestError {
             endTags.append(KeyValue("tracker.ingest_error", String(describing: ingestError).prefix(Limits.tagValueLength).description))
         }
-        try store.metrics.log(runID: info.runID, LogBatch(tags: endTags))
-        try store.runs.updateRun(runID: info.runID, status: status)
+        try store.metrics.log(runID: runID, LogBatch(tags: endTags))
+        try store.runs.updateRun(runID: runID, status: status)
         for e in ingester.summary.experimentsCreated { printError("created experiment '\(e)'") }
-        printError("tracker: run \(info.runID) \(status.rawValue) (\(ingester.summary.stored) events)")
+        printError("tracker: run \(runID) \(status.rawValue) (\(ingester.summary.stored) events)")
         throw ExitCode(signaled ? 128 + code : code)
     }
 

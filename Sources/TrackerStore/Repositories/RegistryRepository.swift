@@ -182,27 +182,8 @@ extension RegistryRepository {
             if let runID {
                 let (key, _) = try RunRepository.runKey(c, runID)
                 runKey = key
-                for m in try c.query(
-                    "SELECT k.key, l.value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ?", [.integer(key)],
-                    { ($0.string(0), MetricValue.decode($0, 1)) })
-                {
-                    runMetrics[m.0] = m.1
-                }
-                if let artifact, !artifact.isEmpty {
-                    let rows = try c.query(
-                        "SELECT path, sha256 FROM artifacts WHERE run_id = ? AND (path = ? OR substr(path, 1, length(?) + 1) = ? || '/') ORDER BY path",
-                        [.integer(key), .text(artifact), .text(artifact), .text(artifact)]
-                    ) { ($0.string(0), $0.string(1)) }
-                    if rows.isEmpty {
-                        let all = try c.query("SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", [.integer(key)]) { $0.string(0) }
-                        throw TrackerError.notFound(
-                            "run \(runID) has no artifact '\(artifact)'; its artifacts: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
-                        )
-                    }
-                    sha =
-                        rows.count == 1 && rows[0].0 == artifact
-                        ? rows[0].1 : SHA256.hex(Array(rows.map { "\($0.0) \($0.1)\n" }.joined().utf8))
-                }
+                runMetrics = try Self.latestMetrics(c, runKey: key)
+                if let artifact, !artifact.isEmpty { sha = try Self.artifactDigest(c, runID: runID, runKey: key, artifact: artifact) }
             }
             for m in metricMap where runMetrics[m.value] == nil {
                 let known = runMetrics.keys.sorted().joined(separator: ", ")
@@ -225,18 +206,52 @@ extension RegistryRepository {
                 ])
             var snapshot = runMetrics
             for m in metricMap { snapshot[m.key] = runMetrics[m.value] }
-            for (k, v) in snapshot {
-                try c.run(
-                    "INSERT INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, '', ?, ?, ?)",
-                    [.integer(versionID), .text(k), v.isNaN ? .null : .real(v), .integer(now)])
-            }
-            for t in tags {
-                try c.run(
-                    "INSERT INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
-                    [.integer(versionID), .text(t.key), .text(t.value)])
-            }
+            try Self.insertVersionDetails(c, versionID: versionID, offline: snapshot, tags: tags, now: now)
             try c.run("UPDATE registered_models SET last_update_time = ? WHERE id = ?", [.integer(now), .integer(modelID)])
             return try RegistryRepository.versionRow(c, model: name, version: next)
+        }
+    }
+
+    /// A run's latest value of each metric, by key.
+    static func latestMetrics(_ c: Connection, runKey: Int64) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for m in try c.query(
+            "SELECT k.key, l.value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ?", [.integer(runKey)],
+            { ($0.string(0), MetricValue.decode($0, 1)) })
+        {
+            out[m.0] = m.1
+        }
+        return out
+    }
+
+    /// The SHA-256 of a run's artifact file, or for a folder a digest over its files' paths and
+    /// digests; a missing artifact is refused with the run's artifacts listed.
+    static func artifactDigest(_ c: Connection, runID: String, runKey key: Int64, artifact: String) throws -> String {
+        let rows = try c.query(
+            "SELECT path, sha256 FROM artifacts WHERE run_id = ? AND (path = ? OR substr(path, 1, length(?) + 1) = ? || '/') ORDER BY path",
+            [.integer(key), .text(artifact), .text(artifact), .text(artifact)]
+        ) { ($0.string(0), $0.string(1)) }
+        if rows.isEmpty {
+            let all = try c.query("SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", [.integer(key)]) { $0.string(0) }
+            throw TrackerError.notFound(
+                "run \(runID) has no artifact '\(artifact)'; its artifacts: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
+            )
+        }
+        return rows.count == 1 && rows[0].0 == artifact
+            ? rows[0].1 : SHA256.hex(Array(rows.map { "\($0.0) \($0.1)\n" }.joined().utf8))
+    }
+
+    /// A new version's offline metrics (dataset '') and tags.
+    static func insertVersionDetails(_ c: Connection, versionID: Int64, offline: [String: Double], tags: [KeyValue], now: Int64) throws {
+        for (k, v) in offline {
+            try c.run(
+                "INSERT INTO offline_metrics (version_id, dataset, key, value, time) VALUES (?, '', ?, ?, ?)",
+                [.integer(versionID), .text(k), v.isNaN ? .null : .real(v), .integer(now)])
+        }
+        for t in tags {
+            try c.run(
+                "INSERT INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value",
+                [.integer(versionID), .text(t.key), .text(t.value)])
         }
     }
 
