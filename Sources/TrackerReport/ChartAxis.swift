@@ -106,24 +106,37 @@ struct TimeTicks {
         cal.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
         cal.locale = Locale(identifier: "en_US_POSIX")
         let span = Swift.max(1, until - since)
-        let hour = 3_600_000.0
-        let day = 24 * hour
         let maxLabels = Swift.max(2, maxLabels)
         lines = []
         labels = []
-        if span <= 2 * day {
-            let step = [1.0, 2, 3, 6, 12, 24].first { span / ($0 * hour) <= Double(maxLabels) } ?? 24
-            var t = cal.startOfDay(for: Date(timeIntervalSince1970: since / 1000)).timeIntervalSince1970 * 1000
-            while t <= until {
-                if t >= since {
-                    lines.append(t)
-                    let c = cal.dateComponents([.hour, .minute], from: Date(timeIntervalSince1970: t / 1000))
-                    labels.append((t, String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)))
-                }
-                t += step * hour
-            }
-            return
+        if span <= 2 * Self.day {
+            addHours(since: since, until: until, span: span, maxLabels: maxLabels, cal: cal)
+        } else {
+            addDays(since: since, until: until, span: span, maxLabels: maxLabels, cal: cal)
         }
+    }
+
+    static let hour = 3_600_000.0
+    static let day = 24 * hour
+
+    /// Up to two days: a tick every 1, 2, 3, 6, 12 or 24 hours, labelled `06:00`.
+    mutating func addHours(since: Double, until: Double, span: Double, maxLabels: Int, cal: Calendar) {
+        let hour = Self.hour
+        let step = [1.0, 2, 3, 6, 12, 24].first { span / ($0 * hour) <= Double(maxLabels) } ?? 24
+        var t = cal.startOfDay(for: Date(timeIntervalSince1970: since / 1000)).timeIntervalSince1970 * 1000
+        while t <= until {
+            if t >= since {
+                lines.append(t)
+                let c = cal.dateComponents([.hour, .minute], from: Date(timeIntervalSince1970: t / 1000))
+                labels.append((t, String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)))
+            }
+            t += step * hour
+        }
+    }
+
+    /// Longer spans: a tick every 1, 2, 7, … 364 days, labelled `Nov 16`, then `17` within the month.
+    mutating func addDays(since: Double, until: Double, span: Double, maxLabels: Int, cal: Calendar) {
+        let day = Self.day
         let stepDays = [1, 2, 7, 14, 28, 56, 91, 182, 364].first { span / (Double($0) * day) <= Double(maxLabels) } ?? 364
         var d = cal.startOfDay(for: Date(timeIntervalSince1970: since / 1000))
         var lastMonth = -1

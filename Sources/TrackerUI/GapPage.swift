@@ -8,7 +8,7 @@ extension Pages {
     /// `/gap?model=M&env=E&days=7[&until=2026-11-23]`: the table of `tracker gap` and each
     /// metric's daily chart over the chosen period.
     static func gap(_ c: Ctx) throws -> Response {
-        let live = try c.store.deployments().filter { $0.endedAt == nil }
+        let live = try c.store.deployments.deployments().filter { $0.endedAt == nil }
         let pairs = live.map { ($0.model, $0.env) }
         guard let model = c.q("model") ?? pairs.first(where: { $0.1 == "production" })?.0 ?? pairs.first?.0 else {
             return Layout.response(
@@ -19,15 +19,7 @@ extension Pages {
         }
         let envs = try c.store.deployments.environments(model: model)
         let env = c.q("env") ?? (envs.contains("production") ? "production" : envs.first ?? "production")
-        let days = min(366, max(1, Int(c.q("days") ?? "") ?? 7))
-        let day = ProductionWindow.day
-        let until: Int64
-        if let u = c.q("until") {
-            until = try TimeParser.parse(u)
-        } else {
-            until = (c.now + day - 1) / day * day  // whole UTC days, today included
-        }
-        let since = until - Int64(days) * day
+        let (since, until, days) = try gapWindow(c)
         let gap = try c.store.gap(model: model, env: env, options: GapOptions(since: since, until: until))
         let cal = try ReportCalendar(zone: "UTC")
         var o = ReportOptions(period: cal.period(since: since, until: until))
@@ -40,22 +32,40 @@ extension Pages {
             gapPicker(&h, model: model, env: env, days: days, models: Array(Set(pairs.map(\.0) + [model])).sorted(), envs: envs)
             gapTables(&h, gap)
             h.el("h2", text: "Daily")
-            if let daily, !daily.metrics.isEmpty {
-                h.el("div", [Attr("class", "grid")]) { h in
-                    for m in daily.metrics {
-                        let svg = Charts.daily(m, model: daily, period: o.period)
-                        Charts.figure(
-                            &h, caption: "\(m.metric) — daily, \(m.direction == .higherIsBetter ? "higher" : "lower") is better", svg: svg,
-                            points: m.daily.compactMap { $0 }.count)
-                    }
-                }
-                h.el(
-                    "p", [Attr("class", "muted")], text: "Daily live value with its 95% interval (band), the offline value (dashed) and deployments (markers).")
-            } else {
-                h.el("p", [Attr("class", "muted")], text: "No live data in this period.")
-            }
+            dailyCharts(&h, daily, period: o.period)
         }
         return Layout.response(html)
+    }
+
+    /// The period of `days=` (1–366, default 7) days ending at `until=` (default: the end of today, UTC).
+    static func gapWindow(_ c: Ctx) throws -> (since: Int64, until: Int64, days: Int) {
+        let days = min(366, max(1, Int(c.q("days") ?? "") ?? 7))
+        let day = ProductionWindow.day
+        let until: Int64
+        if let u = c.q("until") {
+            until = try TimeParser.parse(u)
+        } else {
+            until = (c.now + day - 1) / day * day  // whole UTC days, today included
+        }
+        return (until - Int64(days) * day, until, days)
+    }
+
+    /// Each metric's daily chart, or a note when the period has no live data.
+    static func dailyCharts(_ h: inout HTML, _ daily: ModelReport?, period: ReportPeriod) {
+        if let daily, !daily.metrics.isEmpty {
+            h.el("div", [Attr("class", "grid")]) { h in
+                for m in daily.metrics {
+                    let svg = Charts.daily(m, model: daily, period: period)
+                    Charts.figure(
+                        &h, caption: "\(m.metric) — daily, \(m.direction == .higherIsBetter ? "higher" : "lower") is better", svg: svg,
+                        points: m.daily.compactMap { $0 }.count)
+                }
+            }
+            h.el(
+                "p", [Attr("class", "muted")], text: "Daily live value with its 95% interval (band), the offline value (dashed) and deployments (markers).")
+        } else {
+            h.el("p", [Attr("class", "muted")], text: "No live data in this period.")
+        }
     }
 
     static func gapPicker(_ h: inout HTML, model: String, env: String, days: Int, models: [String], envs: [String]) {
@@ -100,38 +110,43 @@ extension Pages {
                 h.el("p", [Attr("class", "muted")], text: "No live data in this window.")
                 continue
             }
-            h.el("table", [Attr("class", "cards gap")]) { h in
-                h.el("thead") { h in
-                    h.el("tr") { h in
-                        h.el("th", text: "metric")
-                        h.el("th", text: "direction")
-                        for t in ["offline", "live", "95% CI"] { h.el("th", [Attr("class", "n")], text: t) }
-                        h.el("th", text: "method")
-                        for t in ["n", "gap", "rel. gap"] { h.el("th", [Attr("class", "n")], text: t) }
-                        h.el("th", text: "verdict")
-                    }
-                }
-                h.el("tbody") { h in
-                    for r in v.rows {
-                        h.el("tr") { h in
-                            // On a phone the card shows metric, verdict and live value first (CSS `order`), as the report does.
-                            h.el("td", [Attr("class", "metric"), Attr("data-label", "metric")], text: r.metric)
-                            h.el("td", [Attr("data-label", "direction"), Attr("data-field", "direction")], text: r.directionText)
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "offline")], text: ReportFormat.optional(r.offline))
-                            h.el("td", [Attr("class", "n live"), Attr("data-label", "live")], text: ReportFormat.value(r.live.value))
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "95% CI")], text: ReportFormat.interval(r.live.interval))
-                            h.el("td", [Attr("data-label", "method"), Attr("data-field", "method")], text: r.live.interval.method)
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "n")], text: String(r.live.n))
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "gap")], text: ReportFormat.signed(r.gap))
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "rel. gap")], text: ReportFormat.percent(r.relativeGap, signed: true))
-                            h.el("td", [Attr("class", "verdict"), Attr("data-label", "verdict")]) { h in Show.verdict(&h, r.verdict) }
-                        }
-                    }
-                }
-            }
+            gapTable(&h, v.rows)
             if let inc = v.incumbent {
                 let figures = inc.estimates.map { "\($0.metric) \(ReportFormat.value($0.value)) \(ReportFormat.interval($0.interval)), n = \($0.n)" }
                 h.el("p", text: "Incumbent version \(inc.version) (\(inc.scope)): " + figures.joined(separator: "; "))
+            }
+        }
+    }
+
+    /// One version's metric rows: a table on a wide screen, cards on a phone.
+    static func gapTable(_ h: inout HTML, _ rows: [GapRow]) {
+        h.el("table", [Attr("class", "cards gap")]) { h in
+            h.el("thead") { h in
+                h.el("tr") { h in
+                    h.el("th", text: "metric")
+                    h.el("th", text: "direction")
+                    for t in ["offline", "live", "95% CI"] { h.el("th", [Attr("class", "n")], text: t) }
+                    h.el("th", text: "method")
+                    for t in ["n", "gap", "rel. gap"] { h.el("th", [Attr("class", "n")], text: t) }
+                    h.el("th", text: "verdict")
+                }
+            }
+            h.el("tbody") { h in
+                for r in rows {
+                    h.el("tr") { h in
+                        // On a phone the card shows metric, verdict and live value first (CSS `order`), as the report does.
+                        h.el("td", [Attr("class", "metric"), Attr("data-label", "metric")], text: r.metric)
+                        h.el("td", [Attr("data-label", "direction"), Attr("data-field", "direction")], text: r.directionText)
+                        h.el("td", [Attr("class", "n"), Attr("data-label", "offline")], text: ReportFormat.optional(r.offline))
+                        h.el("td", [Attr("class", "n live"), Attr("data-label", "live")], text: ReportFormat.value(r.live.value))
+                        h.el("td", [Attr("class", "n"), Attr("data-label", "95% CI")], text: ReportFormat.interval(r.live.interval))
+                        h.el("td", [Attr("data-label", "method"), Attr("data-field", "method")], text: r.live.interval.method)
+                        h.el("td", [Attr("class", "n"), Attr("data-label", "n")], text: String(r.live.n))
+                        h.el("td", [Attr("class", "n"), Attr("data-label", "gap")], text: ReportFormat.signed(r.gap))
+                        h.el("td", [Attr("class", "n"), Attr("data-label", "rel. gap")], text: ReportFormat.percent(r.relativeGap, signed: true))
+                        h.el("td", [Attr("class", "verdict"), Attr("data-label", "verdict")]) { h in Show.verdict(&h, r.verdict) }
+                    }
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ extension Pages {
     /// `/`: production first — what is live where and how it does, this week's alerts, recent
     /// deployments, then the experiments.
     static func home(_ c: Ctx) throws -> Response {
-        let live = try c.store.deployments().filter { $0.endedAt == nil }
+        let live = try c.store.deployments.deployments().filter { $0.endedAt == nil }
         let cal = try ReportCalendar(zone: "UTC")
         let week = cal.weekLabel(c.now - 1)
         let (verdicts, alerts) = try homeReads(c.store, live: live, calendar: cal, week: week, now: c.now)

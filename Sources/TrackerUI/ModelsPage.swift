@@ -7,7 +7,7 @@ extension Pages {
     /// `/models`: every registered model, its latest version and where it is live.
     static func models(_ c: Ctx) throws -> Response {
         let models = try c.store.registry.listModels()
-        let live = try c.store.deployments().filter { $0.endedAt == nil }
+        let live = try c.store.deployments.deployments().filter { $0.endedAt == nil }
         let html = c.page("Models", .models) { h in
             h.el("h1", text: "Models")
             if models.isEmpty { h.el("p", text: "No models registered yet: tracker model register NAME --run RUN_ID") }

@@ -183,21 +183,25 @@ extension Pages {
                     h.el("tr") { h in
                         h.el("td", [Attr("data-label", "key")], text: kv.key)
                         h.el("td", [Attr("data-label", "value")], text: kv.value)
-                        h.el("td", [Attr("data-label", "")]) { h in
-                            if !kv.key.hasPrefix("mlflow.") {
-                                h.el("form", [Attr("method", "post"), Attr("action", "/runs/\(id)/untag"), Attr("class", "inline")]) { h in
-                                    c.csrfField(&h)
-                                    h.void("input", [Attr("type", "hidden"), Attr("name", "key"), Attr("value", kv.key)])
-                                    h.el(
-                                        "button", [Attr("type", "submit"), Attr("class", "secondary"), Attr("aria-label", "remove tag \(kv.key)")],
-                                        text: "remove")
-                                }
-                            }
-                        }
+                        h.el("td", [Attr("data-label", "")]) { h in if !kv.key.hasPrefix("mlflow.") { untagButton(&h, c, runID: id, key: kv.key) } }
                     }
                 }
             }
         }
+        tagForm(&h, c, runID: id)
+    }
+
+    /// The "remove" button of one tag (tags under `mlflow.` have none).
+    static func untagButton(_ h: inout HTML, _ c: Ctx, runID id: String, key: String) {
+        h.el("form", [Attr("method", "post"), Attr("action", "/runs/\(id)/untag"), Attr("class", "inline")]) { h in
+            c.csrfField(&h)
+            h.void("input", [Attr("type", "hidden"), Attr("name", "key"), Attr("value", key)])
+            h.el("button", [Attr("type", "submit"), Attr("class", "secondary"), Attr("aria-label", "remove tag \(key)")], text: "remove")
+        }
+    }
+
+    /// The form that sets a tag.
+    static func tagForm(_ h: inout HTML, _ c: Ctx, runID id: String) {
         h.el("form", [Attr("method", "post"), Attr("action", "/runs/\(id)/tag"), Attr("class", "toolbar")]) { h in
             c.csrfField(&h)
             h.el("label") { h in
@@ -237,24 +241,28 @@ extension Pages {
             }
             h.el("tbody") { h in
                 for e in entries.prefix(1000) {
-                    let path = dir.isEmpty ? e.name : dir + "/" + e.name
-                    h.el("tr") { h in
-                        if e.isDir {
-                            h.el("td", [Attr("data-label", "folder")]) { h in
-                                h.link("/runs/\(runID)" + URLPart.query([("dir", path)]) + "#artifacts", e.name + "/")
-                            }
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "size")], text: "")
-                            h.el("td", [Attr("data-label", "")], text: "")
-                        } else {
-                            h.el("td", [Attr("data-label", "file")]) { h in
-                                h.link("/runs/\(runID)/artifact" + URLPart.query([("path", path)]), e.name)
-                            }
-                            h.el("td", [Attr("class", "n"), Attr("data-label", "size")], text: e.size.map(Show.bytes) ?? "")
-                            h.el("td", [Attr("data-label", "")]) { h in
-                                h.link("/runs/\(runID)/raw" + URLPart.query([("path", path)]), "download", [Attr("download", "")])
-                            }
-                        }
-                    }
+                    artifactRow(&h, runID: runID, e, path: dir.isEmpty ? e.name : dir + "/" + e.name)
+                }
+            }
+        }
+    }
+
+    /// A folder (a link into it) or a file (a link to view it, its size, a download link).
+    static func artifactRow(_ h: inout HTML, runID: String, _ e: ArtifactEntry, path: String) {
+        h.el("tr") { h in
+            if e.isDir {
+                h.el("td", [Attr("data-label", "folder")]) { h in
+                    h.link("/runs/\(runID)" + URLPart.query([("dir", path)]) + "#artifacts", e.name + "/")
+                }
+                h.el("td", [Attr("class", "n"), Attr("data-label", "size")], text: "")
+                h.el("td", [Attr("data-label", "")], text: "")
+            } else {
+                h.el("td", [Attr("data-label", "file")]) { h in
+                    h.link("/runs/\(runID)/artifact" + URLPart.query([("path", path)]), e.name)
+                }
+                h.el("td", [Attr("class", "n"), Attr("data-label", "size")], text: e.size.map(Show.bytes) ?? "")
+                h.el("td", [Attr("data-label", "")]) { h in
+                    h.link("/runs/\(runID)/raw" + URLPart.query([("path", path)]), "download", [Attr("download", "")])
                 }
             }
         }

@@ -75,44 +75,53 @@ extension Pages {
         let keys = try c.store.ui.experimentKeys(experimentID: id)
         if !s.explicitColumns { s.columns = defaultColumns(keys) }
         s.columns = withSortColumn(s.columns, order: s.order)
-        var filterError: String?
-        var orderError: String?
-        var filter = RunFilter(clauses: [])
-        var orders: [RunOrder] = []
-        do { filter = try RunFilter.parse(s.filter) } catch let e as TrackerError { filterError = e.message }
-        if !s.order.isEmpty {
-            do { orders = [try RunOrder.parse(s.order)] } catch let e as TrackerError { orderError = e.message }
-        }
-        var runs: [Run] = []
-        if filterError == nil && orderError == nil {
-            runs = try c.store.searchRuns(
-                experimentIDs: [id], filter: filter, orderBy: orders, view: s.deleted ? .deletedOnly : .activeOnly, limit: s.limit + 1,
-                offset: s.offset)
-        }
-        let hasNext = runs.count > s.limit
-        runs = Array(runs.prefix(s.limit))
+        let (runs, hasNext, error) = try searchPage(c, s, experimentID: id)
         let html = c.page(exp.name, .experiments) { h in
             h.el("h1", text: exp.name)
             h.el("p", [Attr("class", "sub")], text: s.deleted ? "Deleted runs" : "Runs, newest first unless sorted")
-            filterForm(&h, s, id: id, error: filterError ?? orderError)
+            filterForm(&h, s, id: id, error: error)
             columnPicker(&h, s, id: id, keys: (keys.params.sorted(), keys.metrics.sorted()))
-            h.el("form", [Attr("id", "compare"), Attr("method", "get"), Attr("action", "/compare"), Attr("class", "toolbar")]) { h in
-                h.el("button", [Attr("type", "submit")], text: "Compare selected")
-                h.el("span", [Attr("class", "muted")], text: "Tick 2–20 runs below.")
-                let other = s.deleted ? "Show active runs" : "Show deleted runs"
-                var toggled = s
-                toggled.deleted.toggle()
-                toggled.offset = 0
-                h.link(toggled.url(id), other)
-            }
+            compareToolbar(&h, s, id: id)
             runsTable(&h, runs, s, id: id, now: c.now)
-            h.el("nav", [Attr("class", "pager"), Attr("aria-label", "pages")]) { h in
-                if s.offset > 0 { h.link(s.url(id, offset: max(0, s.offset - s.limit)), "← Newer") }
-                h.el("span", [Attr("class", "muted")], text: runs.isEmpty ? "no runs" : "runs \(s.offset + 1)–\(s.offset + runs.count)")
-                if hasNext { h.link(s.url(id, offset: s.offset + s.limit), "Older →", [Attr("rel", "next")]) }
-            }
+            pager(&h, s, id: id, shown: runs.count, hasNext: hasNext)
         }
-        return Layout.response(html, status: filterError == nil && orderError == nil ? .ok : .badRequest)
+        return Layout.response(html, status: error == nil ? .ok : .badRequest)
+    }
+
+    /// One page of the experiment's runs under the state's filter and order (one more is read to
+    /// know whether a next page exists); a filter or order error leaves it empty, with the message.
+    static func searchPage(_ c: Ctx, _ s: RunsState, experimentID id: Int64) throws -> (runs: [Run], hasNext: Bool, error: String?) {
+        var filter = RunFilter(clauses: [])
+        var orders: [RunOrder] = []
+        do { filter = try RunFilter.parse(s.filter) } catch let e as TrackerError { return ([], false, e.message) }
+        if !s.order.isEmpty {
+            do { orders = [try RunOrder.parse(s.order)] } catch let e as TrackerError { return ([], false, e.message) }
+        }
+        let runs = try c.store.searchRuns(
+            experimentIDs: [id], filter: filter, orderBy: orders, view: s.deleted ? .deletedOnly : .activeOnly, limit: s.limit + 1,
+            offset: s.offset)
+        return (Array(runs.prefix(s.limit)), runs.count > s.limit, nil)
+    }
+
+    /// The "Compare selected" form the row checkboxes belong to, and the deleted/active toggle.
+    static func compareToolbar(_ h: inout HTML, _ s: RunsState, id: Int64) {
+        h.el("form", [Attr("id", "compare"), Attr("method", "get"), Attr("action", "/compare"), Attr("class", "toolbar")]) { h in
+            h.el("button", [Attr("type", "submit")], text: "Compare selected")
+            h.el("span", [Attr("class", "muted")], text: "Tick 2–20 runs below.")
+            let other = s.deleted ? "Show active runs" : "Show deleted runs"
+            var toggled = s
+            toggled.deleted.toggle()
+            toggled.offset = 0
+            h.link(toggled.url(id), other)
+        }
+    }
+
+    static func pager(_ h: inout HTML, _ s: RunsState, id: Int64, shown: Int, hasNext: Bool) {
+        h.el("nav", [Attr("class", "pager"), Attr("aria-label", "pages")]) { h in
+            if s.offset > 0 { h.link(s.url(id, offset: max(0, s.offset - s.limit)), "← Newer") }
+            h.el("span", [Attr("class", "muted")], text: shown == 0 ? "no runs" : "runs \(s.offset + 1)–\(s.offset + shown)")
+            if hasNext { h.link(s.url(id, offset: s.offset + s.limit), "Older →", [Attr("rel", "next")]) }
+        }
     }
 
     static func filterForm(_ h: inout HTML, _ s: RunsState, id: Int64, error: String?) {

@@ -444,36 +444,47 @@ struct DeploymentsCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        if let env {
-            let known = try store.deployments.environments(model: model)
-            if !known.contains(env) {
-                printError(
-                    "note: nothing was ever deployed to '\(env)'\(model.map { " for \($0)" } ?? ""); environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))"
-                )
-            }
-        }
+        if let env { try noteUnknown(env, store) }
         if let at {
-            let t = try TimeParser.parse(at)
-            let live = try store.deployments.deployments(model: model, env: env, at: t)
-            if json {
-                printJSON(
-                    .array(
-                        live.map {
-                            .object([
-                                ("model", .string($0.model)), ("env", .string($0.env)), ("version", .int(Int64($0.version))),
-                                ("since", .int($0.startedAt)),
-                            ])
-                        }))
-                return
-            }
-            if live.isEmpty {
-                print("nothing was live at \(formatTime(t))\(model.map { " for \($0)" } ?? "")\(env.map { " in \($0)" } ?? "")")
-                return
-            }
-            print(
-                table(["MODEL", "ENV", "VERSION", "SINCE"], live.map { [$0.model, $0.env, "v\($0.version)", formatTime($0.startedAt)] }))
+            try printLive(at: try TimeParser.parse(at), store)
+        } else {
+            try printLedger(store)
+        }
+    }
+
+    /// A note on stderr (not an error) when nothing was ever deployed to `env`.
+    func noteUnknown(_ env: String, _ store: Store) throws {
+        let known = try store.deployments.environments(model: model)
+        if !known.contains(env) {
+            printError(
+                "note: nothing was ever deployed to '\(env)'\(model.map { " for \($0)" } ?? ""); environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))"
+            )
+        }
+    }
+
+    /// What was live at `t`.
+    func printLive(at t: Int64, _ store: Store) throws {
+        let live = try store.deployments.deployments(model: model, env: env, at: t)
+        if json {
+            printJSON(
+                .array(
+                    live.map {
+                        .object([
+                            ("model", .string($0.model)), ("env", .string($0.env)), ("version", .int(Int64($0.version))),
+                            ("since", .int($0.startedAt)),
+                        ])
+                    }))
             return
         }
+        if live.isEmpty {
+            print("nothing was live at \(formatTime(t))\(model.map { " for \($0)" } ?? "")\(env.map { " in \($0)" } ?? "")")
+            return
+        }
+        print(table(["MODEL", "ENV", "VERSION", "SINCE"], live.map { [$0.model, $0.env, "v\($0.version)", formatTime($0.startedAt)] }))
+    }
+
+    /// The ledger, oldest first.
+    func printLedger(_ store: Store) throws {
         let entries = try store.deployments.ledger(model: model, env: env)
         if json {
             printJSON(.array(entries.map(\.json)))

@@ -53,44 +53,50 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let calendar = try ReportCalendar(zone: tz)
         let nowMs = try now.map { try TimeParser.parse($0) }
-        let period: ReportPeriod
-        if let week {
-            period = try calendar.period(week: week)
-        } else if let since, let until {
-            let s = try TimeParser.parse(since)
-            let u = try TimeParser.parse(until)
-            if s >= u { throw TrackerError.invalid("--since must be before --until") }
-            period = calendar.period(since: s, until: u)
-        } else {
-            period = try calendar.period(week: calendar.lastCompleteWeek(now: nowMs ?? TimeParser.nowMillis()).label)
-        }
-        var o = ReportOptions(period: period)
+        var o = ReportOptions(period: try period(calendar, now: nowMs))
         o.env = env
         o.models = models
         o.now = nowMs
         let store = try options.open()
         let report = try store.weeklyReport(o, calendar: calendar)
+        try write(report)
+        try noteUnknownEnvironment(store)
+        if failOnAlert && !report.alerts.isEmpty {
+            printError("\(report.alerts.count) alert\(report.alerts.count == 1 ? "" : "s") fired")
+            throw ExitCode(4)
+        }
+    }
+
+    /// --week, else --since/--until, else the last complete week before now.
+    func period(_ calendar: ReportCalendar, now nowMs: Int64?) throws -> ReportPeriod {
+        if let week { return try calendar.period(week: week) }
+        if let since, let until {
+            let s = try TimeParser.parse(since)
+            let u = try TimeParser.parse(until)
+            if s >= u { throw TrackerError.invalid("--since must be before --until") }
+            return calendar.period(since: s, until: u)
+        }
+        return try calendar.period(week: calendar.lastCompleteWeek(now: nowMs ?? TimeParser.nowMillis()).label)
+    }
+
+    /// Renders in --format to --out (atomically, noting the path on stderr) or to stdout.
+    func write(_ report: WeeklyReport) throws {
         let text: String
         switch format {
         case .md: text = MarkdownRenderer.render(report)
         case .html: text = HTMLRenderer.render(report)
         case .json: text = JSONRenderer.render(report)
         }
-        if let out {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
-                throw TrackerError(.storage, "cannot write the report to \(out): \(error.localizedDescription)")
-            }
-            printError("wrote \(absolutePath(out)) (\(report.alerts.count) alert\(report.alerts.count == 1 ? "" : "s"))")
-        } else {
+        guard let out else {
             FileHandle.standardOutput.write(Data(text.utf8))
+            return
         }
-        try noteUnknownEnvironment(store)
-        if failOnAlert && !report.alerts.isEmpty {
-            printError("\(report.alerts.count) alert\(report.alerts.count == 1 ? "" : "s") fired")
-            throw ExitCode(4)
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            throw TrackerError(.storage, "cannot write the report to \(out): \(error.localizedDescription)")
         }
+        printError("wrote \(absolutePath(out)) (\(report.alerts.count) alert\(report.alerts.count == 1 ? "" : "s"))")
     }
 
     /// The note `gap` prints when nothing (of --model) was ever deployed to --env: an empty

@@ -114,39 +114,27 @@ struct RunShow: ParsableCommand {
             return
         }
         let exp = try store.experiments.experiment(id: r.info.experimentID)
-        print("run:        \(r.info.runID)")
-        print("name:       \(r.info.name)")
-        print("experiment: \(exp?.name ?? "?") (\(r.info.experimentID))")
-        print("status:     \(r.info.status.rawValue)")
-        print("user:       \(r.info.userID)")
-        print("started:    \(formatTime(r.info.startTime))")
-        if let end = r.info.endTime { print("ended:      \(formatTime(end)) (\(formatDuration(end - r.info.startTime)))") }
-        if !r.params.isEmpty {
-            print("\nparams:")
-            print(
-                table(["KEY", "VALUE"], r.params.map { [$0.key, $0.value] }).split(separator: "\n").map { "  " + $0 }.joined(
-                    separator: "\n"))
+        print(Self.text(r, experiment: exp?.name ?? "?"), terminator: "")
+    }
+
+    /// The human form: the run's info lines, then a table per non-empty part, indented.
+    static func text(_ r: Run, experiment: String) -> String {
+        var o = "run:        \(r.info.runID)\n"
+        o += "name:       \(r.info.name)\n"
+        o += "experiment: \(experiment) (\(r.info.experimentID))\n"
+        o += "status:     \(r.info.status.rawValue)\n"
+        o += "user:       \(r.info.userID)\n"
+        o += "started:    \(formatTime(r.info.startTime))\n"
+        if let end = r.info.endTime { o += "ended:      \(formatTime(end)) (\(formatDuration(end - r.info.startTime)))\n" }
+        func section(_ title: String, _ heads: [String], _ rows: [[String]]) {
+            guard !rows.isEmpty else { return }
+            o += "\n\(title):\n" + table(heads, rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
-        if !r.metrics.isEmpty {
-            print("\nmetrics (latest):")
-            print(
-                table(
-                    ["KEY", "VALUE", "STEP", "TIME"],
-                    r.metrics.map { [$0.key, human($0.value), String($0.step), formatTime($0.time)] }
-                )
-                .split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-        }
-        if !r.tags.isEmpty {
-            print("\ntags:")
-            print(
-                table(["KEY", "VALUE"], r.tags.map { [$0.key, $0.value] }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-        }
-        if !r.artifacts.isEmpty {
-            print("\nartifacts:")
-            print(
-                table(["PATH", "SIZE", "SHA256"], r.artifacts.map { [$0.path, String($0.size), $0.sha256] }).split(separator: "\n")
-                    .map { "  " + $0 }.joined(separator: "\n"))
-        }
+        section("params", ["KEY", "VALUE"], r.params.map { [$0.key, $0.value] })
+        section("metrics (latest)", ["KEY", "VALUE", "STEP", "TIME"], r.metrics.map { [$0.key, human($0.value), String($0.step), formatTime($0.time)] })
+        section("tags", ["KEY", "VALUE"], r.tags.map { [$0.key, $0.value] })
+        section("artifacts", ["PATH", "SIZE", "SHA256"], r.artifacts.map { [$0.path, String($0.size), $0.sha256] })
+        return o
     }
 }
 
