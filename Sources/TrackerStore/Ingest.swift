@@ -223,32 +223,9 @@ public final class EventIngester {
                     for op in ops {
                         switch op {
                         case .start(let runID, let experiment, let name, let tags, let time):
-                            var exp = try ExperimentRepository.findExperiment(c, name: experiment)
-                            if exp == nil {
-                                exp = try ExperimentRepository.insertExperiment(
-                                    c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
-                                created.append(experiment)
-                            }
-                            let expID = exp!.id
-                            _ = try RunRepository.insertRun(
-                                c, experimentID: expID, name: name, userID: RunRepository.currentUser(), startTime: time, tags: tags, runID: runID)
+                            if try startRun(c, runID: runID, experiment: experiment, name: name, tags: tags, time: time) { created.append(experiment) }
                         case .log(let runID, let batch, let paramLines):
-                            let key: Int64
-                            let stage: String
-                            do {
-                                (key, stage) = try RunRepository.runKey(c, runID)
-                            } catch let e as TrackerError {
-                                throw TrackerError.invalid("\(source):\(first): \(e.message)")
-                            }
-                            if stage != "active" {
-                                throw TrackerError.invalid("\(source):\(first): run \(runID) is deleted; restore it first")
-                            }
-                            do {
-                                try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
-                            } catch let e as TrackerError where e.kind == .conflict {
-                                let line = paramLines.first { e.message.contains("'\($0.key)'") }?.value ?? first
-                                throw TrackerError.invalid("\(source):\(line): \(e.message)")
-                            }
+                            try log(c, runID: runID, batch: batch, paramLines: paramLines)
                         case .end(let runID, let status, let time):
                             _ = try RunRepository.updateRun(c, runID: runID, status: status, endTime: time, name: nil)
                         }
@@ -262,6 +239,39 @@ public final class EventIngester {
                     "\(e.message); nothing from \(range) was written (\(storedBefore) earlier events were stored)")
             } catch {
                 throw Store.describe(error, path: store.path)
+            }
+        }
+
+        /// Inserts a run, creating its experiment on first use; true when the experiment was created.
+        func startRun(_ c: Connection, runID: String, experiment: String, name: String, tags: [KeyValue], time: Int64) throws -> Bool {
+            var created = false
+            var exp = try ExperimentRepository.findExperiment(c, name: experiment)
+            if exp == nil {
+                exp = try ExperimentRepository.insertExperiment(c, name: experiment, description: "", artifactLocation: nil, tags: [], now: time)
+                created = true
+            }
+            _ = try RunRepository.insertRun(
+                c, experimentID: exp!.id, name: name, userID: RunRepository.currentUser(), startTime: time, tags: tags, runID: runID)
+            return created
+        }
+
+        /// Writes a batch to an active run; errors name the line they come from.
+        func log(_ c: Connection, runID: String, batch: LogBatch, paramLines: [String: Int]) throws {
+            let key: Int64
+            let stage: String
+            do {
+                (key, stage) = try RunRepository.runKey(c, runID)
+            } catch let e as TrackerError {
+                throw TrackerError.invalid("\(source):\(first): \(e.message)")
+            }
+            if stage != "active" {
+                throw TrackerError.invalid("\(source):\(first): run \(runID) is deleted; restore it first")
+            }
+            do {
+                try MetricRepository.writeBatch(c, runKey: key, runID: runID, batch: batch, keyIDs: keyIDs)
+            } catch let e as TrackerError where e.kind == .conflict {
+                let line = paramLines.first { e.message.contains("'\($0.key)'") }?.value ?? first
+                throw TrackerError.invalid("\(source):\(line): \(e.message)")
             }
         }
     }

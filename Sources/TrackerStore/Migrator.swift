@@ -167,42 +167,8 @@ public struct Migrator: Sendable {
         let before = try status(db)
         try checkCompatible(before)
         guard !before.pending.isEmpty else { return ([], nil) }
-        if before.applied.isEmpty {
-            // A new database gets every migration in one transaction, so a process opening it
-            // at the same moment sees either nothing or the whole schema — never half of it.
-            // (Found by the concurrency soak: two first uses raced, one saw schema 0001 only.)
-            let applied = try migrationWrite(db) { conn -> [Migration] in
-                try conn.execute(conn.dialect.pick(sqlite: Migrator.createTable, postgres: Migrator.createTablePostgres))
-                let count = try conn.queryOne("SELECT count(*) FROM schema_migrations") { $0.int(0) } ?? 0
-                if count > 0 { return [] }
-                if try Migrator.tableCount(conn, excluding: "schema_migrations") > 0 {
-                    let kind = conn.dialect.pick(sqlite: "a SQLite database", postgres: "a PostgreSQL database (schema) with tables")
-                    throw TrackerError(.storage, "\(db.path) is \(kind) but not a tracker database; nothing was changed. Pass --db with another path")
-                }
-                for m in migrations {
-                    try conn.execute(m.sql(for: conn.dialect))
-                    try record(conn, m, now: now)
-                }
-                return migrations
-            }
-            return (applied, nil)
-        }
-        var backup: String?
-        if let sqlite = (db as? SQLiteDatabase)?.database, try !isEmpty(db) {
-            let fmt = DateFormatter()
-            fmt.locale = Locale(identifier: "en_US_POSIX")
-            fmt.timeZone = TimeZone(identifier: "UTC")
-            fmt.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-            var path = db.path + ".backup-" + fmt.string(from: now)
-            var n = 1
-            while FileManager.default.fileExists(atPath: path) {
-                n += 1
-                path = db.path + ".backup-" + fmt.string(from: now) + "-\(n)"
-            }
-            let target = path
-            try sqlite.withConnection { try $0.run("VACUUM INTO ?", [.text(target)]) }
-            backup = path
-        }
+        if before.applied.isEmpty { return (try migrateNew(db, now: now), nil) }
+        let backup = try backUpBeforeMigrating(db, now: now)
         var done: [Migration] = []
         for m in migrations {
             // Check again inside the write lock: another process may have applied it meanwhile.
@@ -219,5 +185,45 @@ public struct Migrator: Sendable {
             if applied { done.append(m) }
         }
         return (done, backup)
+    }
+
+    /// A new database gets every migration in one transaction, so a process opening it at the
+    /// same moment sees either nothing or the whole schema — never half of it. (Found by the
+    /// concurrency soak: two first uses raced, one saw schema 0001 only.) A database with other
+    /// tables is refused.
+    func migrateNew(_ db: any SQLDatabase, now: Date) throws -> [Migration] {
+        try migrationWrite(db) { conn -> [Migration] in
+            try conn.execute(conn.dialect.pick(sqlite: Migrator.createTable, postgres: Migrator.createTablePostgres))
+            let count = try conn.queryOne("SELECT count(*) FROM schema_migrations") { $0.int(0) } ?? 0
+            if count > 0 { return [] }
+            if try Migrator.tableCount(conn, excluding: "schema_migrations") > 0 {
+                let kind = conn.dialect.pick(sqlite: "a SQLite database", postgres: "a PostgreSQL database (schema) with tables")
+                throw TrackerError(.storage, "\(db.path) is \(kind) but not a tracker database; nothing was changed. Pass --db with another path")
+            }
+            for m in migrations {
+                try conn.execute(m.sql(for: conn.dialect))
+                try record(conn, m, now: now)
+            }
+            return migrations
+        }
+    }
+
+    /// Copies a non-empty SQLite database to `PATH.backup-YYYYMMDDTHHMMSSZ[-N]` with `VACUUM INTO`;
+    /// returns the copy's path (nil: empty, or PostgreSQL).
+    func backUpBeforeMigrating(_ db: any SQLDatabase, now: Date) throws -> String? {
+        guard let sqlite = (db as? SQLiteDatabase)?.database, try !isEmpty(db) else { return nil }
+        let fmt = DateFormatter()
+        fmt.locale = Locale(identifier: "en_US_POSIX")
+        fmt.timeZone = TimeZone(identifier: "UTC")
+        fmt.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        var path = db.path + ".backup-" + fmt.string(from: now)
+        var n = 1
+        while FileManager.default.fileExists(atPath: path) {
+            n += 1
+            path = db.path + ".backup-" + fmt.string(from: now) + "-\(n)"
+        }
+        let target = path
+        try sqlite.withConnection { try $0.run("VACUUM INTO ?", [.text(target)]) }
+        return path
     }
 }

@@ -39,10 +39,16 @@ public final class Store: Sendable {
     /// Opens the database at `path` (a SQLite file, or a postgres:// URL), mapping refusals to
     /// messages that say what to do.
     public static func open(path: String, mode: OpenMode = .use, readers: Int = 0) throws -> Store {
-        let db: Database
+        let db = try openBackend(path: path, mode: mode, readers: readers)
+        try prepareSchema(db, path: path, mode: mode)
+        return Store(db: db)
+    }
+
+    /// The SQLite file or PostgreSQL database at `path`, opened but not yet checked.
+    static func openBackend(path: String, mode: OpenMode, readers: Int) throws -> Database {
         if isPostgresURL(path) {
             do {
-                db = try PGDatabase(url: path, maxIdle: max(4, readers + 1))
+                return try PGDatabase(url: path, maxIdle: max(4, readers + 1))
             } catch let e as PGError {
                 throw TrackerError(.storage, e.description)
             }
@@ -52,17 +58,21 @@ public final class Store: Sendable {
                 throw TrackerError(.storage, "no database at \(path); create one with 'tracker init --db \(path)'")
             }
             do {
-                db = SQLiteDatabase(
+                return SQLiteDatabase(
                     try SQLiteKit.Database(path: path, mode: mode == .inspect ? .readWrite : .readWriteCreate, readers: readers))
             } catch {
                 throw Store.describe(error, path: path)
             }
         }
-        let store = Store(db: db)
+    }
+
+    /// Checks the schema against the embedded migrations: migrates a new database (or any, in
+    /// `.migrate`), refuses one with pending migrations otherwise; `.inspect` leaves it alone.
+    static func prepareSchema(_ db: Database, path: String, mode: OpenMode) throws {
         let migrator = Migrator()
         do {
             let status = try migrator.status(db)
-            if mode == .inspect { return store }
+            if mode == .inspect { return }
             // A database without recorded migrations is either new or foreign; `migrate` tells them
             // apart inside its write transaction (a separate check here raced with a concurrent
             // first use that had just created the schema).
@@ -82,7 +92,6 @@ public final class Store: Sendable {
         } catch {
             throw Store.describe(error, path: path)
         }
-        return store
     }
 
     /// Turns a SQLite error into a user-facing one; passes other errors through.

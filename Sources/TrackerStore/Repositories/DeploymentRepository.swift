@@ -191,26 +191,7 @@ extension DeploymentRepository {
             }
             var stack = try DeploymentRepository.rollbackStack(c, modelID: m.id, env: env)
             if stack.last == current.version { stack.removeLast() }
-            let target: Int
-            if let to {
-                let n = try RegistryRepository.resolveVersion(c, model: model, ref: to)
-                if n == current.version { throw TrackerError.invalid("version \(n) is already live in \(env)") }
-                let ever =
-                    try c.queryOne(
-                        "SELECT count(*) FROM deployment_ledger WHERE model_id = ? AND env = ? AND to_version = ?",
-                        [.integer(m.id), .text(env), .integer(Int64(n))], { $0.int(0) }) ?? 0
-                if ever == 0 {
-                    throw TrackerError.invalid(
-                        "version \(n) was never deployed to \(env); use 'tracker promote \(model) \(n) --to \(env)' instead")
-                }
-                target = n
-            } else {
-                guard let prev = stack.last else {
-                    throw TrackerError.invalid(
-                        "no earlier version of '\(model)' to roll back to in \(env); version \(current.version) is the first")
-                }
-                target = prev
-            }
+            let target = try Self.rollbackTarget(c, model: model, modelID: m.id, env: env, to: to, current: current.version, stack: stack)
             let v = try RegistryRepository.versionRow(c, model: model, version: target)
             let id = try DeploymentRepository.deploy(
                 c, modelID: m.id, env: env, versionID: v.id, toVersion: target, from: current, kind: "rollback", actor: actor,
@@ -218,6 +199,27 @@ extension DeploymentRepository {
                 gates: [], now: now ?? TimeParser.nowMillis())
             return (current.version, target, id)
         }
+    }
+
+    /// The version a rollback puts live: `to` (which must have been deployed to `env` before and
+    /// not be live now), else the top of the rollback stack.
+    static func rollbackTarget(_ c: Connection, model: String, modelID: Int64, env: String, to: String?, current: Int, stack: [Int]) throws -> Int {
+        guard let to else {
+            guard let prev = stack.last else {
+                throw TrackerError.invalid("no earlier version of '\(model)' to roll back to in \(env); version \(current) is the first")
+            }
+            return prev
+        }
+        let n = try RegistryRepository.resolveVersion(c, model: model, ref: to)
+        if n == current { throw TrackerError.invalid("version \(n) is already live in \(env)") }
+        let ever =
+            try c.queryOne(
+                "SELECT count(*) FROM deployment_ledger WHERE model_id = ? AND env = ? AND to_version = ?",
+                [.integer(modelID), .text(env), .integer(Int64(n))], { $0.int(0) }) ?? 0
+        if ever == 0 {
+            throw TrackerError.invalid("version \(n) was never deployed to \(env); use 'tracker promote \(model) \(n) --to \(env)' instead")
+        }
+        return n
     }
 
     static func decodeLedger(_ r: Row) -> LedgerEntry {

@@ -58,8 +58,18 @@ extension MetricRepository {
     }
 
     /// Writes one run's batch inside an open transaction. Validates everything first.
+    // Split per part at no cost (one call per part per batch); the per-row loops, with their
+    // prepared statements reused across rows (the measured ingest path), stay whole.
     static func writeBatch(_ c: Connection, runKey key: Int64, runID: String, batch: LogBatch, keyIDs: [String: Int64]) throws {
-        for p in batch.params {
+        try writeParams(c, runKey: key, runID: runID, batch.params)
+        try writeTags(c, runKey: key, batch.tags)
+        if !batch.metrics.isEmpty { try writeMetrics(c, runKey: key, batch.metrics, keyIDs: keyIDs) }
+        try writeArtifacts(c, runKey: key, batch.artifacts)
+    }
+
+    /// New params; an existing param with another value is a conflict (params never change).
+    static func writeParams(_ c: Connection, runKey key: Int64, runID: String, _ params: [KeyValue]) throws {
+        for p in params {
             let existing = try c.queryOne("SELECT value FROM params WHERE run_id = ? AND key = ?", [.integer(key), .text(p.key)]) {
                 $0.string(0)
             }
@@ -74,45 +84,54 @@ extension MetricRepository {
             }
             try c.run("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(p.key), .text(p.value)])
         }
-        for t in batch.tags {
+    }
+
+    /// Tags, upserted; `mlflow.runName` also renames the run.
+    static func writeTags(_ c: Connection, runKey key: Int64, _ tags: [KeyValue]) throws {
+        for t in tags {
             try c.run(
                 "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
                 [.integer(key), .text(t.key), .text(t.value)])
             if t.key == "mlflow.runName" { try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(t.value), .integer(key)]) }
         }
-        if !batch.metrics.isEmpty {
-            let insert = try c.statement(
-                "INSERT INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key_id, step, time) DO UPDATE SET value = excluded.value"
-            )
-            // Latest per key within this batch: max step, then max time.
-            var latest: [Int64: MetricPoint] = [:]
-            for m in batch.metrics {
-                let kid = keyIDs[m.key]!
-                insert.bind(int: key, at: 1)
-                insert.bind(int: kid, at: 2)
-                insert.bind(int: m.step, at: 3)
-                insert.bind(int: m.time, at: 4)
-                if m.value.isNaN { insert.bindNull(at: 5) } else { insert.bind(double: m.value, at: 5) }
-                try insert.run()
-                if let cur = latest[kid], (cur.step, cur.time) > (m.step, m.time) { continue }
-                latest[kid] = m
-            }
-            let upsert = try c.statement(
-                """
-                INSERT INTO latest_metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (run_id, key_id) DO UPDATE SET step = excluded.step, time = excluded.time, value = excluded.value
-                WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.time >= latest_metrics.time)
-                """)
-            for (kid, m) in latest {
-                upsert.bind(int: key, at: 1)
-                upsert.bind(int: kid, at: 2)
-                upsert.bind(int: m.step, at: 3)
-                upsert.bind(int: m.time, at: 4)
-                if m.value.isNaN { upsert.bindNull(at: 5) } else { upsert.bind(double: m.value, at: 5) }
-                try upsert.run()
-            }
+    }
+
+    /// Metric points (upserted by run, key, step, time), then each key's latest point.
+    static func writeMetrics(_ c: Connection, runKey key: Int64, _ metrics: [MetricPoint], keyIDs: [String: Int64]) throws {
+        let insert = try c.statement(
+            "INSERT INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key_id, step, time) DO UPDATE SET value = excluded.value"
+        )
+        // Latest per key within this batch: max step, then max time.
+        var latest: [Int64: MetricPoint] = [:]
+        for m in metrics {
+            let kid = keyIDs[m.key]!
+            insert.bind(int: key, at: 1)
+            insert.bind(int: kid, at: 2)
+            insert.bind(int: m.step, at: 3)
+            insert.bind(int: m.time, at: 4)
+            if m.value.isNaN { insert.bindNull(at: 5) } else { insert.bind(double: m.value, at: 5) }
+            try insert.run()
+            if let cur = latest[kid], (cur.step, cur.time) > (m.step, m.time) { continue }
+            latest[kid] = m
         }
-        for a in batch.artifacts {
+        let upsert = try c.statement(
+            """
+            INSERT INTO latest_metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, key_id) DO UPDATE SET step = excluded.step, time = excluded.time, value = excluded.value
+            WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.time >= latest_metrics.time)
+            """)
+        for (kid, m) in latest {
+            upsert.bind(int: key, at: 1)
+            upsert.bind(int: kid, at: 2)
+            upsert.bind(int: m.step, at: 3)
+            upsert.bind(int: m.time, at: 4)
+            if m.value.isNaN { upsert.bindNull(at: 5) } else { upsert.bind(double: m.value, at: 5) }
+            try upsert.run()
+        }
+    }
+
+    static func writeArtifacts(_ c: Connection, runKey key: Int64, _ artifacts: [ArtifactRecord]) throws {
+        for a in artifacts {
             try c.run(
                 "INSERT INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                 [.integer(key), .text(a.path), .integer(a.size), .text(a.sha256)])

@@ -185,11 +185,7 @@ extension RegistryRepository {
                 runMetrics = try Self.latestMetrics(c, runKey: key)
                 if let artifact, !artifact.isEmpty { sha = try Self.artifactDigest(c, runID: runID, runKey: key, artifact: artifact) }
             }
-            for m in metricMap where runMetrics[m.value] == nil {
-                let known = runMetrics.keys.sorted().joined(separator: ", ")
-                throw TrackerError.invalid(
-                    "--metric \(m.key)=\(m.value): the run has no metric '\(m.value)' (it has: \(known.isEmpty ? "none" : known))")
-            }
+            try Self.checkMetricMap(metricMap, runMetrics: runMetrics)
             let modelID = try RegistryRepository.ensureModel(c, name: name, description: "", now: now)
             let next =
                 (try c.queryOne("SELECT max(version) FROM model_versions WHERE model_id = ?", [.integer(modelID)]) { $0.int(0) } ?? 0) + 1
@@ -209,6 +205,15 @@ extension RegistryRepository {
             try Self.insertVersionDetails(c, versionID: versionID, offline: snapshot, tags: tags, now: now)
             try c.run("UPDATE registered_models SET last_update_time = ? WHERE id = ?", [.integer(now), .integer(modelID)])
             return try RegistryRepository.versionRow(c, model: name, version: next)
+        }
+    }
+
+    /// Refuses a `--metric live=run` whose run metric the run does not have, listing those it has.
+    static func checkMetricMap(_ metricMap: [KeyValue], runMetrics: [String: Double]) throws {
+        for m in metricMap where runMetrics[m.value] == nil {
+            let known = runMetrics.keys.sorted().joined(separator: ", ")
+            throw TrackerError.invalid(
+                "--metric \(m.key)=\(m.value): the run has no metric '\(m.value)' (it has: \(known.isEmpty ? "none" : known))")
         }
     }
 
