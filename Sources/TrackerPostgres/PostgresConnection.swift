@@ -232,30 +232,12 @@ enum PGSQL {
     static func numberPlaceholders(_ sql: String, isNull: (Int) -> Bool = { _ in false }) -> (sql: String, order: [Int]) {
         var out = ""
         out.reserveCapacity(sql.utf8.count + 8)
-        var n = 0
-        var order: [Int] = []
-        var renumbered: [Int: Int] = [:]
+        var numbering = PlaceholderNumbering()
         var digits: String?  // the digits of a `?NNN` being read
         func flush() {
             guard let d = digits else { return }
             digits = nil
-            let number: Int
-            if d.isEmpty {
-                n += 1
-                number = n
-            } else {
-                number = Int(d) ?? 0
-                n = max(n, number)
-            }
-            if isNull(number) {
-                out += "NULL"
-            } else if let k = renumbered[number] {
-                out += "$\(k)"
-            } else {
-                order.append(number)
-                renumbered[number] = order.count
-                out += "$\(order.count)"
-            }
+            out += numbering.text(digits: d, isNull: isNull)
         }
         scan(sql) { ch, inCode in
             if digits != nil, inCode, ch.isASCII, ch.isNumber {
@@ -270,7 +252,33 @@ enum PGSQL {
             }
         }
         flush()
-        return (out, order)
+        return (out, numbering.order)
+    }
+
+    /// SQLite's placeholder numbers mapped to PostgreSQL's `$k`, in order of first use.
+    struct PlaceholderNumbering {
+        /// The largest number so far (a bare `?` is one more).
+        var n = 0
+        /// For each `$k`, the SQLite number it binds.
+        var order: [Int] = []
+        var renumbered: [Int: Int] = [:]
+
+        /// The text for a `?` followed by `digits` (empty for a bare `?`): NULL, or its `$k`.
+        mutating func text(digits d: String, isNull: (Int) -> Bool) -> String {
+            let number: Int
+            if d.isEmpty {
+                n += 1
+                number = n
+            } else {
+                number = Int(d) ?? 0
+                n = max(n, number)
+            }
+            if isNull(number) { return "NULL" }
+            if let k = renumbered[number] { return "$\(k)" }
+            order.append(number)
+            renumbered[number] = order.count
+            return "$\(order.count)"
+        }
     }
 
     /// Splits a script into its statements at `;` outside quotes, comments and `$tag$` bodies;
@@ -328,12 +336,9 @@ enum PGSQL {
             } else if ch == "-" && i + 1 < chars.count && chars[i + 1] == "-" {
                 lineComment = true
                 visit(ch, false)
-            } else if ch == "$", let end = chars[(i + 1)...].firstIndex(of: "$"),
-                chars[(i + 1)..<end].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-            {
-                let tag = String(chars[i...end])
+            } else if ch == "$", let tag = openingDollarTag(chars, at: i) {
                 for c in tag { visit(c, false) }
-                i = end + 1
+                i += tag.count
                 dollarTag = tag
                 continue
             } else {
@@ -341,6 +346,13 @@ enum PGSQL {
             }
             i += 1
         }
+    }
+
+    /// The `$tag$` (tag of letters, digits, `_`, maybe empty) starting at `i`, if one does.
+    private static func openingDollarTag(_ chars: [Character], at i: Int) -> String? {
+        guard let end = chars[(i + 1)...].firstIndex(of: "$"), chars[(i + 1)..<end].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+        else { return nil }
+        return String(chars[i...end])
     }
 
     /// A result cell as the value SQLite would have returned for it.
