@@ -51,7 +51,7 @@ struct ArtifactsController: Sendable {
             if path.isEmpty { throw APIError.invalid("an artifact upload needs a file path") }
             let (store, maxUpload) = (r.store, self.maxUpload)
             // Check the owner exists before taking the bytes.
-            try await Blocking.run { try store.checkArtifactOwner(owner) }
+            try await Blocking.run { try store.mlflow.checkArtifactOwner(owner) }
             let upload = try r.artifacts.beginUpload()
             do {
                 var total = 0
@@ -61,7 +61,7 @@ struct ArtifactsController: Sendable {
                     try chunk.withUnsafeReadableBytes { try upload.write($0) }
                 }
                 let record = try upload.finish(path: path)
-                try await Blocking.run { try store.putArtifact(owner, record) }
+                try await Blocking.run { try store.mlflow.putArtifact(owner, record) }
             } catch {
                 upload.abort()
                 throw error
@@ -77,7 +77,7 @@ struct ArtifactsController: Sendable {
         do {
             let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
             let (store, artifacts) = (r.store, r.artifacts)
-            guard let record = try await Blocking.run({ try store.artifact(owner, path: path) }) else {
+            guard let record = try await Blocking.run({ try store.mlflow.artifact(owner, path: path) }) else {
                 throw APIError.notFound("No such artifact: '\(context.parameters.getCatchAll().joined(separator: "/"))'")
             }
             let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }
@@ -96,7 +96,7 @@ struct ArtifactsController: Sendable {
         do {
             let (owner, path) = try Self.resolve(context.parameters.getCatchAll().joined(separator: "/"))
             let store = r.store
-            try await Blocking.run { try store.deleteArtifacts(owner, path: path) }
+            try await Blocking.run { try store.mlflow.deleteArtifacts(owner, path: path) }
             return emptyObject
         } catch {
             throw APIError.from(error)
@@ -107,13 +107,13 @@ struct ArtifactsController: Sendable {
     @Sendable func list(_ f: Fields) throws -> JSON {
         let raw = f.string("path") ?? ""
         if raw.allSatisfy({ $0 == "/" }) {
-            let folders = try r.store.artifactExperimentFolders().map { MLflowJSON.object([("path", .string($0)), ("is_dir", .bool(true))]) }
+            let folders = try r.store.mlflow.artifactExperimentFolders().map { MLflowJSON.object([("path", .string($0)), ("is_dir", .bool(true))]) }
             return MLflowJSON.object([("files", MLflowJSON.list(folders))])
         }
         let (owner, prefix): (ArtifactOwner, String)
         do { (owner, prefix) = try Self.resolve(raw) } catch let e as APIError where e.code == "RESOURCE_DOES_NOT_EXIST" { return .object([]) }
         let entries: [ArtifactEntry]
-        do { entries = try r.store.listArtifacts(owner, prefix: prefix) } catch let e as TrackerError where e.kind == .notFound {
+        do { entries = try r.store.mlflow.listArtifacts(owner, prefix: prefix) } catch let e as TrackerError where e.kind == .notFound {
             return .object([])
         }
         let files = entries.map { e in

@@ -45,7 +45,7 @@ struct LoggedModelsController: Sendable {
     @Sendable func create(_ f: Fields) throws -> JSON {
         let id = try f.require("experiment_id")
         guard let exp = Int64(id) else { throw APIError.invalid("Invalid experiment ID '\(id)'. Experiment ID must be a valid integer.") }
-        let m = try store.createLoggedModel(
+        let m = try store.mlflow.createLoggedModel(
             experimentID: exp, name: f.string("name") ?? "model", sourceRunID: f.string("source_run_id").flatMap { $0.isEmpty ? nil : $0 },
             modelType: f.string("model_type") ?? "", params: try f.keyValues("params"), tags: try f.keyValues("tags"))
         return .object([("model", MLflowJSON.loggedModel(m))])
@@ -54,7 +54,7 @@ struct LoggedModelsController: Sendable {
     @Sendable func search(_ f: Fields) throws -> JSON {
         let max = Int(try f.int64("max_results") ?? 100)
         let offset = try PageToken.decode(f.string("page_token"))
-        let models = try store.searchLoggedModels(
+        let models = try store.mlflow.searchLoggedModels(
             experimentIDs: f.strings("experiment_ids").compactMap { Int64($0) }, filter: f.string("filter") ?? "", limit: max + 1,
             offset: offset)
         return MLflowJSON.object([
@@ -64,31 +64,31 @@ struct LoggedModelsController: Sendable {
     }
 
     @Sendable func get(_ f: Fields, _ path: Parameters) throws -> JSON {
-        .object([("model", MLflowJSON.loggedModel(try store.loggedModel(id: try path.require("id"))))])
+        .object([("model", MLflowJSON.loggedModel(try store.mlflow.loggedModel(id: try path.require("id"))))])
     }
 
     @Sendable func finalize(_ f: Fields, _ path: Parameters) throws -> JSON {
-        let m = try store.setLoggedModelStatus(id: try path.require("id"), status: Self.status(f.string("status")))
+        let m = try store.mlflow.setLoggedModelStatus(id: try path.require("id"), status: Self.status(f.string("status")))
         return .object([("model", MLflowJSON.loggedModel(m))])
     }
 
     @Sendable func delete(_ f: Fields, _ path: Parameters) throws -> JSON {
-        try store.deleteLoggedModel(id: try path.require("id"))
+        try store.mlflow.deleteLoggedModel(id: try path.require("id"))
         return .object([])
     }
 
     @Sendable func setTags(_ f: Fields, _ path: Parameters) throws -> JSON {
-        try store.setLoggedModelTags(id: try path.require("id"), tags: try f.keyValues("tags"))
+        try store.mlflow.setLoggedModelTags(id: try path.require("id"), tags: try f.keyValues("tags"))
         return .object([])
     }
 
     @Sendable func deleteTag(_ f: Fields, _ path: Parameters) throws -> JSON {
-        try store.setLoggedModelTags(id: try path.require("id"), tags: [], delete: [try path.require("key")])
+        try store.mlflow.setLoggedModelTags(id: try path.require("id"), tags: [], delete: [try path.require("key")])
         return .object([])
     }
 
     @Sendable func logParams(_ f: Fields, _ path: Parameters) throws -> JSON {
-        try store.logLoggedModelParams(id: try path.require("id"), params: try f.keyValues("params"))
+        try store.mlflow.logLoggedModelParams(id: try path.require("id"), params: try f.keyValues("params"))
         return .object([])
     }
 
@@ -96,7 +96,7 @@ struct LoggedModelsController: Sendable {
     @Sendable func listArtifacts(_ f: Fields, _ path: Parameters) throws -> JSON {
         let id = try path.require("id")
         let dir = try ArtifactsController.relativePath(f.string("artifact_directory_path") ?? "")
-        let (model, entries) = (try store.loggedModel(id: id), try store.listArtifacts(.model(id), prefix: dir))
+        let (model, entries) = (try store.mlflow.loggedModel(id: id), try store.mlflow.listArtifacts(.model(id), prefix: dir))
         let files = entries.map { e in
             MLflowJSON.object([
                 ("path", .string(dir.isEmpty ? e.name : dir + "/" + e.name)), ("is_dir", .bool(e.isDir)), ("file_size", e.size.map { .int($0) }),
@@ -113,7 +113,7 @@ struct LoggedModelsController: Sendable {
             try f.validate([("artifact_file_path", [.string, .required])])
             let path = try ArtifactsController.relativePath(try f.require("artifact_file_path"))
             let (store, artifacts) = (r.store, r.artifacts)
-            guard let record = try await Blocking.run({ try store.artifact(.model(id), path: path) }) else {
+            guard let record = try await Blocking.run({ try store.mlflow.artifact(.model(id), path: path) }) else {
                 throw APIError.notFound("No such file or directory: '\(path)'")
             }
             let data = try await Blocking.run { try artifacts.read(sha256: record.sha256) }

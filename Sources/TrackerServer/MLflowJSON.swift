@@ -61,13 +61,13 @@ enum MLflowJSON {
     }
 
     static func modelVersion(_ v: ModelVersion, modelID: String?) -> JSON {
-        let external = v.tags.first { $0.key == Store.externalRunTag }?.value
+        let external = v.tags.first { $0.key == RegistryRepository.externalRunTag }?.value
         return object([
             ("name", .string(v.model)), ("version", .string(String(v.version))), ("creation_timestamp", .int(v.creationTime)),
             ("last_updated_timestamp", .int(v.lastUpdateTime)), ("user_id", v.userID.isEmpty ? nil : .string(v.userID)),
             ("current_stage", .string(v.stage)), ("description", .string(v.description)), ("source", .string(v.source)),
             ("run_id", .string(v.runID ?? external ?? "")), ("status", .string("READY")),
-            ("tags", keyValues(v.tags.filter { $0.key != Store.externalRunTag })), ("run_link", .string("")),
+            ("tags", keyValues(v.tags.filter { $0.key != RegistryRepository.externalRunTag })), ("run_link", .string("")),
             ("aliases", list(v.aliases.map { .string($0) })), ("model_id", modelID.map { .string($0) }),
         ])
     }

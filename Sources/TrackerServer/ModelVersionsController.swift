@@ -42,7 +42,7 @@ struct ModelVersionsController: Sendable {
         let name = try f.require("name")
         try RegistryRules.checkSource(try f.require("source"))
         _ = try lookups.model(name)
-        let v = try store.createModelVersion(
+        let v = try store.registry.createModelVersion(
             name: name, source: f.string("source") ?? "", runID: f.string("run_id").flatMap { $0.isEmpty ? nil : $0 },
             modelID: f.string("model_id").flatMap { $0.isEmpty ? nil : $0 }, description: f.string("description") ?? "",
             tags: try f.keyValues("tags"))
@@ -57,7 +57,7 @@ struct ModelVersionsController: Sendable {
         let name = try f.require("name")
         let n = try RegistryLookups.versionNumber(f)
         _ = try lookups.versionJSON(name, n)
-        try store.updateDescription(model: name, version: n, description: f.string("description") ?? "")
+        try store.registry.updateDescription(model: name, version: n, description: f.string("description") ?? "")
         return .object([("model_version", try lookups.versionJSON(name, n))])
     }
 
@@ -65,7 +65,7 @@ struct ModelVersionsController: Sendable {
         let name = try f.require("name")
         let n = try RegistryLookups.versionNumber(f)
         _ = try lookups.versionJSON(name, n)
-        try store.deleteRegistryEntry(model: name, version: n)
+        try store.registry.deleteRegistryEntry(model: name, version: n)
         return .object([])
     }
 
@@ -90,7 +90,7 @@ struct ModelVersionsController: Sendable {
             (
                 "model_versions",
                 MLflowJSON.list(
-                    try page.map { MLflowJSON.modelVersion($0, modelID: try store.modelIDOfVersion(model: $0.model, version: $0.version)) })
+                    try page.map { MLflowJSON.modelVersion($0, modelID: try store.registry.modelIDOfVersion(model: $0.model, version: $0.version)) })
             ),
             ("next_page_token", offset + max < sorted.count ? .string(PageToken.encode(offset + max)) : nil),
         ])
@@ -131,7 +131,7 @@ struct ModelVersionsController: Sendable {
         let key = try f.require("key")
         try RegistryRules.checkTag(key: key, value: f.string("value") ?? "")
         _ = try lookups.versionJSON(name, n)
-        try store.setRegistryTag(model: name, version: n, key: key, value: f.string("value") ?? "")
+        try store.registry.setRegistryTag(model: name, version: n, key: key, value: f.string("value") ?? "")
         return .object([])
     }
 
@@ -139,7 +139,7 @@ struct ModelVersionsController: Sendable {
         let name = try f.require("name")
         let n = try RegistryLookups.versionNumber(f)
         _ = try lookups.versionJSON(name, n)
-        try store.setRegistryTag(model: name, version: n, key: try f.require("key"), value: nil)
+        try store.registry.setRegistryTag(model: name, version: n, key: try f.require("key"), value: nil)
         return .object([])
     }
 
@@ -147,7 +147,7 @@ struct ModelVersionsController: Sendable {
         let name = try f.require("name")
         let n = try RegistryLookups.versionNumber(f)
         _ = try lookups.versionJSON(name, n)
-        _ = try store.transitionStage(
+        _ = try store.registry.transitionStage(
             model: name, version: n, stage: try f.require("stage"), archiveExisting: f.bool("archive_existing_versions") ?? false)
         return .object([("model_version", try lookups.versionJSON(name, n))])
     }
@@ -164,12 +164,12 @@ struct ModelVersionsController: Sendable {
     /// location, or the source itself.
     func artifactURI(model name: String, version n: Int) throws -> String {
         let v = try store.registry.version(model: name, ref: String(n))
-        if let mid = try store.modelIDOfVersion(model: name, version: n) { return try store.loggedModel(id: mid).artifactURI }
+        if let mid = try store.registry.modelIDOfVersion(model: name, version: n) { return try store.mlflow.loggedModel(id: mid).artifactURI }
         if v.source.hasPrefix("runs:/"), let runID = v.runID {
             let rest = v.source.dropFirst("runs:/".count).drop { $0 != "/" }.dropFirst()
             return try store.runs.run(id: runID).info.artifactURI + (rest.isEmpty ? "" : "/" + rest)
         }
-        if v.source.hasPrefix("models:/m-") { return try store.loggedModel(id: String(v.source.dropFirst("models:/".count))).artifactURI }
+        if v.source.hasPrefix("models:/m-") { return try store.mlflow.loggedModel(id: String(v.source.dropFirst("models:/".count))).artifactURI }
         return v.source
     }
 }

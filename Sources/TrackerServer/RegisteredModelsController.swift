@@ -51,21 +51,21 @@ struct RegisteredModelsController: Sendable {
         let name = try f.require("name")
         let newName = try f.require("new_name")
         _ = try lookups.model(name)
-        try store.renameModel(name, to: newName)
+        try store.registry.renameModel(name, to: newName)
         return .object([("registered_model", try lookups.modelJSON(newName))])
     }
 
     @Sendable func update(_ f: Fields) throws -> JSON {
         let name = try f.require("name")
         _ = try lookups.model(name)
-        try store.updateDescription(model: name, version: nil, description: f.string("description") ?? "")
+        try store.registry.updateDescription(model: name, version: nil, description: f.string("description") ?? "")
         return .object([("registered_model", try lookups.modelJSON(name))])
     }
 
     @Sendable func delete(_ f: Fields) throws -> JSON {
         let name = try f.require("name")
         _ = try lookups.model(name)
-        try store.deleteRegistryEntry(model: name, version: nil)
+        try store.registry.deleteRegistryEntry(model: name, version: nil)
         return .object([])
     }
 
@@ -118,14 +118,14 @@ struct RegisteredModelsController: Sendable {
         let key = try f.require("key")
         try RegistryRules.checkTag(key: key, value: f.string("value") ?? "")
         _ = try lookups.model(name)
-        try store.setRegistryTag(model: name, version: nil, key: key, value: f.string("value") ?? "")
+        try store.registry.setRegistryTag(model: name, version: nil, key: key, value: f.string("value") ?? "")
         return .object([])
     }
 
     @Sendable func deleteTag(_ f: Fields) throws -> JSON {
         let name = try f.require("name")
         _ = try lookups.model(name)
-        try store.setRegistryTag(model: name, version: nil, key: try f.require("key"), value: nil)
+        try store.registry.setRegistryTag(model: name, version: nil, key: try f.require("key"), value: nil)
         return .object([])
     }
 
@@ -143,7 +143,7 @@ struct RegisteredModelsController: Sendable {
         let name = try f.require("name")
         let alias = try f.require("alias")
         _ = try lookups.model(name)
-        guard let v = try store.aliases(model: name).first(where: { $0.0 == alias })?.1 else {
+        guard let v = try store.registry.aliases(model: name).first(where: { $0.0 == alias })?.1 else {
             throw APIError.invalid("Registered model alias \(alias) not found.")
         }
         return .object([("model_version", try lookups.versionJSON(name, v))])
@@ -154,7 +154,7 @@ struct RegisteredModelsController: Sendable {
         _ = try lookups.model(name)
         let alias = try f.require("alias")
         // Deleting an alias that is not set is a no-op for the reference.
-        if try store.aliases(model: name).contains(where: { $0.0 == alias }) { try store.registry.deleteAlias(model: name, alias: alias) }
+        if try store.registry.aliases(model: name).contains(where: { $0.0 == alias }) { try store.registry.deleteAlias(model: name, alias: alias) }
         return .object([])
     }
 

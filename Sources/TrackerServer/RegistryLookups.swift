@@ -25,7 +25,7 @@ struct RegistryLookups: Sendable {
         do { v = try store.registry.version(model: name, ref: String(n)) } catch let e as TrackerError where e.kind == .notFound {
             throw APIError.notFound("Model Version (name=\(name), version=\(n)) not found")
         }
-        return MLflowJSON.modelVersion(v, modelID: try store.modelIDOfVersion(model: name, version: n))
+        return MLflowJSON.modelVersion(v, modelID: try store.registry.modelIDOfVersion(model: name, version: n))
     }
 
     /// The newest version in each wanted stage (every stage when `stages` is empty), by version.
@@ -34,13 +34,13 @@ struct RegistryLookups: Sendable {
         for v in try store.registry.versions(model: name) { byStage[v.stage] = v }
         let wanted = stages.isEmpty ? Set(byStage.keys) : Set(stages.map { RegistryRules.stage($0) ?? $0 })
         return try byStage.filter { wanted.contains($0.key) }.values.sorted { $0.version < $1.version }.map {
-            MLflowJSON.modelVersion($0, modelID: try store.modelIDOfVersion(model: name, version: $0.version))
+            MLflowJSON.modelVersion($0, modelID: try store.registry.modelIDOfVersion(model: name, version: $0.version))
         }
     }
 
     func modelJSON(_ name: String) throws -> JSON {
         let m = try model(name)
         return MLflowJSON.registeredModel(
-            m, latest: try latest(name, stages: []), tags: try store.registry.modelTags(name), aliases: try store.aliases(model: name))
+            m, latest: try latest(name, stages: []), tags: try store.registry.modelTags(name), aliases: try store.registry.aliases(model: name))
     }
 }

@@ -55,7 +55,7 @@ struct RunsController: Sendable {
         do { run = try store.runs.run(id: id) } catch let e as TrackerError where e.kind == .notFound {
             throw APIError.notFound("Run with id=\(id) not found")
         }
-        return MLflowJSON.run(run, outputs: try store.runOutputs(runID: id))
+        return MLflowJSON.run(run, outputs: try store.mlflow.runOutputs(runID: id))
     }
 
     @Sendable func create(_ f: Fields) throws -> JSON {
@@ -173,7 +173,7 @@ struct RunsController: Sendable {
             offset: offset)
         let page = Array(runs.prefix(max))
         return MLflowJSON.object([
-            ("runs", MLflowJSON.list(try page.map { MLflowJSON.run($0, outputs: try store.runOutputs(runID: $0.info.runID), inSearch: true) })),
+            ("runs", MLflowJSON.list(try page.map { MLflowJSON.run($0, outputs: try store.mlflow.runOutputs(runID: $0.info.runID), inSearch: true) })),
             ("next_page_token", runs.count > max ? .string(PageToken.encode(offset + max)) : nil),
         ])
     }
@@ -202,7 +202,7 @@ struct RunsController: Sendable {
             guard let mid = m["model_id"]?.stringValue else { throw APIError.invalid("every output needs a 'model_id'") }
             return (mid, m["step"]?.int64Value ?? 0)
         }
-        try store.logRunOutputs(runID: id, models: models)
+        try store.mlflow.logRunOutputs(runID: id, models: models)
         return .object([])
     }
 }

@@ -34,7 +34,18 @@ public struct ArtifactEntry: Sendable, Equatable {
     public let size: Int64?
 }
 
+/// MLflow's logged models, the run outputs naming them, and the artifact records of runs and
+/// logged models (the MLflow artifact API); `store.mlflow`.
+public struct MLflowRepository: Sendable {
+    let db: any SQLDatabase
+}
+
 extension Store {
+    /// Logged models, run outputs and artifact records (the MLflow layer).
+    public var mlflow: MLflowRepository { MLflowRepository(db: db) }
+}
+
+extension MLflowRepository {
     // MARK: - Logged models
 
     static func decodeLoggedModel(_ r: Row) -> LoggedModel {
@@ -85,30 +96,30 @@ extension Store {
                     "INSERT INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
                     [.text(id), .text(t.key), .text(t.value)])
             }
-            return try Store.loadLoggedModel(c, id)
+            return try MLflowRepository.loadLoggedModel(c, id)
         }
     }
 
     /// A logged model by id.
     public func loggedModel(id: String) throws -> LoggedModel {
-        try db.read { try Store.loadLoggedModel($0, id) }
+        try db.read { try MLflowRepository.loadLoggedModel($0, id) }
     }
 
     /// Sets a logged model's status (finalize).
     public func setLoggedModelStatus(id: String, status: String) throws -> LoggedModel {
         try db.write { c in
-            _ = try Store.loadLoggedModel(c, id)
+            _ = try MLflowRepository.loadLoggedModel(c, id)
             try c.run(
                 "UPDATE logged_models SET status = ?, last_update_time = ? WHERE id = ?",
                 [.text(status), .integer(TimeParser.nowMillis()), .text(id)])
-            return try Store.loadLoggedModel(c, id)
+            return try MLflowRepository.loadLoggedModel(c, id)
         }
     }
 
     /// Sets (or with `delete`, removes) tags of a logged model.
     public func setLoggedModelTags(id: String, tags: [KeyValue], delete: [String] = []) throws {
         try db.write { c in
-            _ = try Store.loadLoggedModel(c, id)
+            _ = try MLflowRepository.loadLoggedModel(c, id)
             for t in tags {
                 try c.run(
                     "INSERT INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
@@ -123,7 +134,7 @@ extension Store {
     /// Adds params to a logged model.
     public func logLoggedModelParams(id: String, params: [KeyValue]) throws {
         try db.write { c in
-            _ = try Store.loadLoggedModel(c, id)
+            _ = try MLflowRepository.loadLoggedModel(c, id)
             for p in params {
                 try c.run(
                     "INSERT INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value",
@@ -135,7 +146,7 @@ extension Store {
     /// Deletes a logged model.
     public func deleteLoggedModel(id: String) throws {
         try db.write { c in
-            _ = try Store.loadLoggedModel(c, id)
+            _ = try MLflowRepository.loadLoggedModel(c, id)
             try c.run("DELETE FROM logged_models WHERE id = ?", [.text(id)])
         }
     }
@@ -146,9 +157,9 @@ extension Store {
         let all = try db.read { c -> [LoggedModel] in
             let ids = experimentIDs.map { String($0) }.joined(separator: ",")
             let sql =
-                "SELECT \(Store.loggedModelColumns) FROM logged_models" + (experimentIDs.isEmpty ? "" : " WHERE experiment_id IN (\(ids))")
+                "SELECT \(MLflowRepository.loggedModelColumns) FROM logged_models" + (experimentIDs.isEmpty ? "" : " WHERE experiment_id IN (\(ids))")
                 + " ORDER BY creation_time DESC, id"
-            return try c.query(sql, [], cache: false, Store.decodeLoggedModel).map { try Store.loadLoggedModel(c, $0.id) }
+            return try c.query(sql, [], cache: false, MLflowRepository.decodeLoggedModel).map { try MLflowRepository.loadLoggedModel(c, $0.id) }
         }
         let matched = all.filter { m in
             clauses.allSatisfy { cl in
@@ -170,7 +181,7 @@ extension Store {
         try db.write { c in
             let (key, _) = try RunRepository.runKey(c, runID)
             for (mid, step) in models {
-                _ = try Store.loadLoggedModel(c, mid)
+                _ = try MLflowRepository.loadLoggedModel(c, mid)
                 try c.run(
                     "INSERT INTO run_outputs (run_id, model_id, step) VALUES (?, ?, ?) ON CONFLICT (run_id, model_id) DO UPDATE SET step = excluded.step",
                     [.integer(key), .text(mid), .integer(step)])
@@ -200,7 +211,7 @@ extension Store {
                     "INSERT INTO artifacts (run_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                     [.integer(key), .text(record.path), .integer(record.size), .text(record.sha256)])
             case .model(let id):
-                _ = try Store.loadLoggedModel(c, id)
+                _ = try MLflowRepository.loadLoggedModel(c, id)
                 try c.run(
                     "INSERT INTO logged_model_artifacts (model_id, path, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
                     [.text(id), .text(record.path), .integer(record.size), .text(record.sha256)])
@@ -232,7 +243,7 @@ extension Store {
                 let (key, _) = try RunRepository.runKey(c, runID)
                 return try c.queryOne("SELECT path, size, sha256 FROM artifacts WHERE run_id = ? AND path = ?", [.integer(key), .text(path)], decode)
             case .model(let id):
-                _ = try Store.loadLoggedModel(c, id)
+                _ = try MLflowRepository.loadLoggedModel(c, id)
                 return try c.queryOne(
                     "SELECT path, size, sha256 FROM logged_model_artifacts WHERE model_id = ? AND path = ?", [.text(id), .text(path)], decode)
             }
@@ -244,7 +255,7 @@ extension Store {
         try db.read { c in
             switch owner {
             case .run(let runID): _ = try RunRepository.runKey(c, runID)
-            case .model(let id): _ = try Store.loadLoggedModel(c, id)
+            case .model(let id): _ = try MLflowRepository.loadLoggedModel(c, id)
             }
         }
     }
@@ -261,7 +272,7 @@ extension Store {
 
     /// Immediate children of the folder `prefix` ('' = the root): names relative to it.
     public func listArtifacts(_ owner: ArtifactOwner, prefix: String) throws -> [ArtifactEntry] {
-        let records = try db.read { c in try Store.artifactRecords(c, owner) }
+        let records = try db.read { c in try MLflowRepository.artifactRecords(c, owner) }
         let base = prefix.isEmpty ? "" : prefix + "/"
         var dirs = Set<String>()
         var out: [ArtifactEntry] = []

@@ -2,29 +2,29 @@ import Foundation
 import SQLiteKit
 import TrackerCore
 
-extension Store {
+extension RegistryRepository {
     /// Creates a version through the MLflow API: the model must exist; the run comes from
     /// `runID` or from the logged model's source run. Offline metrics are snapshotted as with
     /// `tracker model register`, so the version can be promoted through gates.
     public func createModelVersion(
         name: String, source: String, runID: String?, modelID: String?, description: String, tags: [KeyValue]
     ) throws -> ModelVersion {
-        _ = try registry.model(named: name)
-        let logged = try modelID.map { try loggedModel(id: $0) }
+        _ = try model(named: name)
+        let logged = try modelID.map { try MLflowRepository(db: db).loggedModel(id: $0) }
         var run = runID ?? logged?.sourceRunID
         // Registries are often fed from other tracking servers: a run that is not ours is kept as
         // an external reference (a reserved version tag) instead of being refused.
         var allTags = tags
         if let r = run, try db.read({ c in try c.queryOne("SELECT 1 FROM runs WHERE run_uuid = ?", [.text(r)]) { $0.int(0) } }) == nil {
-            allTags.append(KeyValue(Store.externalRunTag, r))
+            allTags.append(KeyValue(RegistryRepository.externalRunTag, r))
             run = nil
         }
-        let v = try registry.registerVersion(name: name, runID: run, source: source, description: description, tags: allTags)
+        let v = try registerVersion(name: name, runID: run, source: source, description: description, tags: allTags)
         if let modelID, let logged {
             try db.write { c in try c.run("UPDATE model_versions SET logged_model_id = ? WHERE id = ?", [.text(modelID), .integer(v.id)]) }
             try recordModelVersion(of: logged, name: name, version: v.version)
         }
-        return try registry.version(model: name, ref: String(v.version))
+        return try version(model: name, ref: String(v.version))
     }
 
     /// The version tag that holds the id of a run kept on another tracking server.
@@ -43,7 +43,7 @@ extension Store {
             "["
             + entries.map { e in "{\"name\": \(e["name"]?.serialized() ?? "\"\""), \"version\": \(e["version"]?.serialized() ?? "\"\"")}" }
             .joined(separator: ", ") + "]"
-        try setLoggedModelTags(id: m.id, tags: [KeyValue("mlflow.modelVersions", text)])
+        try MLflowRepository(db: db).setLoggedModelTags(id: m.id, tags: [KeyValue("mlflow.modelVersions", text)])
     }
 
     /// The logged model behind a version, if it came from one.

@@ -15,7 +15,7 @@ extension Pages {
         let summaries = try c.store.ui.metricSummaries(runID: id)
         let versions = try c.store.ui.versionsRegistered(fromRun: id)
         let dir = c.q("dir") ?? ""
-        let entries = try c.store.listArtifacts(.run(id), prefix: dir)
+        let entries = try c.store.mlflow.listArtifacts(.run(id), prefix: dir)
         let charts = try metricCharts(c.store, runID: id, summaries)
         let running = run.info.status == .running
         let bodyAttrs = running ? [Attr("data-live", "/runs/\(id)/live.json")] : []
@@ -296,7 +296,7 @@ extension Pages {
         let id = c.param("id")
         let path = c.q("path") ?? ""
         let run = try c.store.runs.run(id: id)
-        guard let record = try c.store.artifact(.run(id), path: path) else {
+        guard let record = try c.store.mlflow.artifact(.run(id), path: path) else {
             throw TrackerError.notFound("run \(id) has no artifact '\(path)'")
         }
         let limit: Int64 = 1 << 20
@@ -329,7 +329,7 @@ extension Pages {
     static func rawArtifact(_ c: Ctx) throws -> Response {
         let id = c.param("id")
         let path = c.q("path") ?? ""
-        guard let record = try c.store.artifact(.run(id), path: path) else {
+        guard let record = try c.store.mlflow.artifact(.run(id), path: path) else {
             throw TrackerError.notFound("run \(id) has no artifact '\(path)'")
         }
         let data = try c.artifacts.read(sha256: record.sha256)

@@ -49,10 +49,10 @@ import TrackerStore
                 ("evil.svg", #"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#),
                 ("notes/readme.txt", "hello <b>world</b>"),
             ] {
-                try store.putArtifact(.run(runIDs[1]), try artifacts.put(data: Data(body.utf8), path: path))
+                try store.mlflow.putArtifact(.run(runIDs[1]), try artifacts.put(data: Data(body.utf8), path: path))
             }
             let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0])
-            try store.putArtifact(.run(runIDs[1]), try artifacts.put(data: png, path: "plot.png"))
+            try store.mlflow.putArtifact(.run(runIDs[1]), try artifacts.put(data: png, path: "plot.png"))
             _ = try store.registry.registerVersion(name: "churn-candidate", runID: runIDs[1])
         }
 
