@@ -167,7 +167,7 @@ struct RunsController: Sendable {
             throw APIError.invalid("Invalid value \(max) for parameter 'max_results' supplied: must be between 1 and 50000")
         }
         let offset = try PageToken.decode(f.string("page_token"))
-        let runs = try store.searchRuns(
+        let runs = try store.runs.searchRuns(
             experimentIDs: f.strings("experiment_ids").compactMap { Int64($0) }, filter: try RunFilter.parse(f.string("filter") ?? ""),
             orderBy: try f.strings("order_by").map { try RunOrder.parse($0) }, view: viewType(f.string("run_view_type")), limit: max + 1,
             offset: offset)

@@ -156,7 +156,7 @@ extension RunQuery {
     static let topScanMaxPageEnd = 10_000
 }
 
-extension Store {
+extension RunRepository {
     /// Runs matching a filter, ordered, one page at a time.
     /// `experimentIDs` nil means every experiment. Order defaults to newest first.
     public func searchRuns(
@@ -168,7 +168,7 @@ extension Store {
             var found: [(Int64, RunInfo)]?
             if let first = orderBy.first, first.entity == .metric, offset + limit <= RunQuery.topScanMaxPageEnd {
                 let rest = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy.dropFirst(), view: view, dialect: c.dialect)
-                found = try Store.topMetricPage(c, first, rest, limit: limit, offset: offset)
+                found = try RunRepository.topMetricPage(c, first, rest, limit: limit, offset: offset)
             }
             if found == nil {
                 let q = RunQuery(experimentIDs: experimentIDs, filter: filter, orders: orderBy[...], view: view, dialect: c.dialect)
@@ -176,7 +176,7 @@ extension Store {
                 let args = q.args + [.integer(Int64(limit)), .integer(Int64(offset))]
                 found = try c.query(sql, args, cache: false) { row in (row.int64(0), RunRepository.decodeRunInfo(row, from: 1)) }
             }
-            return try Store.loadRuns(c, found ?? [])
+            return try RunRepository.loadRuns(c, found ?? [])
         }
     }
 

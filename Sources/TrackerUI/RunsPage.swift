@@ -97,7 +97,7 @@ extension Pages {
         if !s.order.isEmpty {
             do { orders = [try RunOrder.parse(s.order)] } catch let e as TrackerError { return ([], false, e.message) }
         }
-        let runs = try c.store.searchRuns(
+        let runs = try c.store.runs.searchRuns(
             experimentIDs: [id], filter: filter, orderBy: orders, view: s.deleted ? .deletedOnly : .activeOnly, limit: s.limit + 1,
             offset: s.offset)
         return (Array(runs.prefix(s.limit)), runs.count > s.limit, nil)

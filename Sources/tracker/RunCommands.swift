@@ -173,7 +173,7 @@ struct RunList: ParsableCommand {
             }
             ids = [e.id]
         }
-        let runs = try store.searchRuns(experimentIDs: ids, filter: parsed, orderBy: orders, limit: limit)
+        let runs = try store.runs.searchRuns(experimentIDs: ids, filter: parsed, orderBy: orders, limit: limit)
         if json {
             printJSON(.array(runs.map(\.json)))
             return

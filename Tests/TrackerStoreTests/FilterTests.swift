@@ -96,7 +96,7 @@ import TrackerCore
     }
 
     func names(_ store: Store, _ filter: String, _ order: [String] = []) throws -> [String] {
-        try store.searchRuns(filter: try RunFilter.parse(filter), orderBy: order.map { try RunOrder.parse($0) }).map(\.info.name)
+        try store.runs.searchRuns(filter: try RunFilter.parse(filter), orderBy: order.map { try RunOrder.parse($0) }).map(\.info.name)
     }
 
     @Test(arguments: TestBackend.all) func filtersAndOrders(_ backend: TestBackend) throws {
@@ -139,7 +139,7 @@ import TrackerCore
                 return a.start > b.start
             }.map(\.name)
             for (offset, limit) in [(0, 50), (50, 50), (700, 50), (900, 100), (0, 1000), (1200, 50)] {
-                let page = try store.searchRuns(
+                let page = try store.runs.searchRuns(
                     experimentIDs: [exp.id], filter: try RunFilter.parse("metrics.acc >= 0.5"),
                     orderBy: [try RunOrder.parse(ascending ? "metrics.loss ASC" : "metrics.loss DESC")], limit: limit, offset: offset)
                 #expect(page.map(\.info.name) == Array(sorted.dropFirst(offset).prefix(limit)), "ascending \(ascending) offset \(offset)")
@@ -156,6 +156,6 @@ import TrackerCore
         #expect(try names(store, "params.x = '1 OR 1=1'").isEmpty)
         #expect(try names(store, "params.`x' OR 1=1 --` = '1'").isEmpty)
         #expect(try names(store, "tags.Team = 'core\"; DROP TABLE runs; --'").isEmpty)
-        #expect(try store.countRuns() == 4)
+        #expect(try store.runs.countRuns() == 4)
     }
 }
