@@ -4,7 +4,7 @@
 -- hour = prediction time in ms / 3,600,000 (floor), computed by the tracker.
 
 CREATE TABLE live_rollups (
-    model_id      INTEGER NOT NULL REFERENCES registered_models (id),
+    model_id      INTEGER NOT NULL REFERENCES registered_models (id) ON DELETE CASCADE,
     env           TEXT    NOT NULL,
     version       INTEGER NOT NULL,
     hour          INTEGER NOT NULL,
@@ -36,7 +36,7 @@ CREATE TABLE live_rollups (
 
 -- Labeled predictions per (actual, predicted) label: multi-class F1 and the class list.
 CREATE TABLE live_rollup_confusion (
-    model_id  INTEGER NOT NULL REFERENCES registered_models (id),
+    model_id  INTEGER NOT NULL REFERENCES registered_models (id) ON DELETE CASCADE,
     env       TEXT    NOT NULL,
     version   INTEGER NOT NULL,
     hour      INTEGER NOT NULL,
@@ -50,7 +50,7 @@ CREATE TABLE live_rollup_confusion (
 -- skipped, positives, negatives) per non-empty bin): ROC AUC with a stated error bound once
 -- raw rows are gone.
 CREATE TABLE live_rollup_scores (
-    model_id  INTEGER NOT NULL REFERENCES registered_models (id),
+    model_id  INTEGER NOT NULL REFERENCES registered_models (id) ON DELETE CASCADE,
     env       TEXT    NOT NULL,
     version   INTEGER NOT NULL,
     hour      INTEGER NOT NULL,
@@ -60,7 +60,7 @@ CREATE TABLE live_rollup_scores (
 
 -- Scores ingested for another label than the rollups' positive one, converted (1 − score).
 CREATE TABLE live_rollup_converted (
-    model_id   INTEGER NOT NULL REFERENCES registered_models (id),
+    model_id   INTEGER NOT NULL REFERENCES registered_models (id) ON DELETE CASCADE,
     env        TEXT    NOT NULL,
     version    INTEGER NOT NULL,
     hour       INTEGER NOT NULL,
@@ -72,7 +72,7 @@ CREATE TABLE live_rollup_converted (
 -- Per model: the positive label the rollups count for, whether they are being rebuilt (and
 -- how far: the last prediction key done), and the hour before which raw rows were pruned.
 CREATE TABLE live_rollup_state (
-    model_id       INTEGER PRIMARY KEY REFERENCES registered_models (id),
+    model_id       INTEGER PRIMARY KEY REFERENCES registered_models (id) ON DELETE CASCADE,
     positive_label TEXT    NOT NULL,
     rebuilding     INTEGER NOT NULL DEFAULT 0,
     cursor_env     TEXT,

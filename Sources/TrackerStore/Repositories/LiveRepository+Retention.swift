@@ -158,7 +158,8 @@ extension LiveRepository {
                     "DELETE FROM outcomes WHERE id IN (SELECT id FROM predictions WHERE model_id = ? AND time < ?)", [.integer(id), .integer(cut)])
                 let n = try c.run("DELETE FROM predictions WHERE model_id = ? AND time < ?", [.integer(id), .integer(cut)])
                 s.predictions += n
-                if n > 0 { s.models.append(name) }
+                guard n > 0 else { continue }
+                s.models.append(name)
                 try c.run(
                     """
                     INSERT INTO live_rollup_state (model_id, positive_label, pruned_before) VALUES (?, ?, ?)
