@@ -48,7 +48,8 @@ CREATE TABLE live_rollup_confusion (
 
 -- Scores of labeled predictions as a 1000-bin histogram per class (LEB128 varints of (bins
 -- skipped, positives, negatives) per non-empty bin): ROC AUC with a stated error bound once
--- raw rows are gone.
+-- raw rows are gone. A rowid table: a histogram of ~2 KB fits in its page, where a WITHOUT ROWID
+-- row spills past ~1 KB into an overflow page of its own (twice the bytes).
 CREATE TABLE live_rollup_scores (
     model_id  INTEGER NOT NULL REFERENCES registered_models (id) ON DELETE CASCADE,
     env       TEXT    NOT NULL,
@@ -56,7 +57,7 @@ CREATE TABLE live_rollup_scores (
     hour      INTEGER NOT NULL,
     histogram BLOB    NOT NULL,
     PRIMARY KEY (model_id, env, version, hour)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- Scores ingested for another label than the rollups' positive one, converted (1 − score).
 CREATE TABLE live_rollup_converted (
