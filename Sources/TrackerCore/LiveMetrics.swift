@@ -183,7 +183,7 @@ public struct PredictionAccumulator: Sendable {
         guard labeled > 0 else { return [] }
         if !isRegression, classes.count <= 2, let auc = histogram?.auc() {
             return [
-                "roc_auc from a \(ScoreHistogram.bins)-bin score histogram (hourly rollups): within ±\(ReportFormat.value(auc.bound)) of the exact value"
+                "roc_auc from a \(ScoreHistogram.bins)-bin score histogram (hourly rollups): within ±\(ReportFormat.value(auc.bound)) of the exact value (its interval is widened by that much)"
             ]
         }
         guard isRegression, zeroActuals > 0 else { return [] }
@@ -258,7 +258,13 @@ public struct PredictionAccumulator: Sendable {
         if let f = Stats.f1(tp: Double(tp), fp: Double(fp), fn: Double(fn)) { out.append(make("f1", f.value, labeled, f.interval, f.spread)) }
         if let h = histogram?.auc() {
             let auc = Stats.aucEstimate(h.value, positives: h.positives, negatives: h.negatives)
-            out.append(make("roc_auc", auc.value, Int(h.positives + h.negatives), auc.interval, auc.spread))
+            // The exact AUC is within ±bound of the histogram's: the interval widens by it, so
+            // the verdict never claims more than the binned scores can tell.
+            let ci =
+                auc.interval.method == "none"
+                ? auc.interval
+                : Interval(low: max(0, auc.interval.low - h.bound), high: min(1, auc.interval.high + h.bound), method: "wilson-hanley-mcneil+bins")
+            out.append(make("roc_auc", auc.value, Int(h.positives + h.negatives), ci, auc.spread))
         } else if let auc = Stats.auc(positives: positives, negatives: negatives) {
             out.append(make("roc_auc", auc.value, positives.count + negatives.count, auc.interval, auc.spread))
         }

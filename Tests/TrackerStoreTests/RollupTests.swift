@@ -119,6 +119,8 @@ func expectSame(_ rollup: LiveData, _ raw: LiveData, _ context: String) {
                 let bound = fromRollup.aucBound ?? 0
                 #expect(bound >= 0 && bound < 0.01, "\(where_): bound \(bound)")
                 #expect(abs(x.value - y.value) <= bound + 1e-12, "\(where_): AUC \(x.value) vs \(y.value) ± \(bound)")
+                #expect(x.interval.low <= y.value && y.value <= x.interval.high, "\(where_): the widened interval holds the exact AUC")
+                #expect(x.interval.method == "wilson-hanley-mcneil+bins")
             } else if ["accuracy", "precision", "recall", "f1", "f1_macro"].contains(x.metric) {
                 #expect(x == y, "\(where_) \(x.metric): from counts, so identical")
             } else {
