@@ -68,16 +68,9 @@ struct RollupBatch {
         actualValue: Double?
     ) {
         guard let actual = actualLabel else { return }
-        var d = data[key] ?? RollupData()
-        let actualPositive = Self.same(actual, positive)
-        var s = score
-        if let raw = score, let from = scoreLabel, !Self.same(from, positive) { s = 1 - raw }
-        d.totals.addLabeled(
-            correct: label.map { Self.same($0, actual) } ?? false, predictedPositive: Self.same(label, positive),
-            actualPositive: actualPositive, value: value, score: s, actualValue: actualValue)
-        if let label { d.confusion[actual, default: [:]][label, default: 0] += 1 }
-        if let s { d.histogram.add(score: s, positive: actualPositive) }
-        data[key] = d
+        // Mutated in place: a copy would copy the histogram's arrays for every outcome.
+        data[key, default: RollupData()].addOutcome(
+            positive: positive, label: label, value: value, score: score, scoreLabel: scoreLabel, actual: actual, actualValue: actualValue)
     }
 
     /// Writes every change: additive upserts; histograms are read, merged and written back.
@@ -158,5 +151,21 @@ struct RollupBatch {
             """)
         try ins.bind(key + [.blob(h.encoded)])
         try ins.run()
+    }
+}
+
+extension RollupData {
+    /// Adds a labeled prediction (see `RollupBatch.addOutcome`).
+    mutating func addOutcome(
+        positive: String, label: String?, value: Double?, score: Double?, scoreLabel: String?, actual: String, actualValue: Double?
+    ) {
+        let actualPositive = RollupBatch.same(actual, positive)
+        var s = score
+        if let raw = score, let from = scoreLabel, !RollupBatch.same(from, positive) { s = 1 - raw }
+        totals.addLabeled(
+            correct: label.map { RollupBatch.same($0, actual) } ?? false, predictedPositive: RollupBatch.same(label, positive),
+            actualPositive: actualPositive, value: value, score: s, actualValue: actualValue)
+        if let label { confusion[actual, default: [:]][label, default: 0] += 1 }
+        if let s { histogram.add(score: s, positive: actualPositive) }
     }
 }

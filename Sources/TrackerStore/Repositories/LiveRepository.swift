@@ -175,18 +175,23 @@ extension LiveRepository {
                         return
                     }
                     s.stored += 1
-                    // The joined prediction comes back so its hour's rollup counts the outcome.
+                    // The prediction is read first (its hour's rollup counts the outcome), then
+                    // updated by its primary key (cheaper than UPDATE … RETURNING in SQLite).
                     let joined = try c.queryOne(
-                        """
-                        UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE id = ?
-                        RETURNING model_id, env, time, version, label, value, score, score_label
-                        """,
-                        [o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time), .text(o.id)]
+                        "SELECT model_id, env, time, version, label, value, score, score_label FROM predictions WHERE id = ?", [.text(o.id)]
                     ) { r in
                         (
                             mid: r.int64(0), env: r.string(1), time: r.int64(2), version: r.optionalInt64(3) ?? 0, label: r.optionalString(4),
                             value: r.optionalDouble(5), score: r.optionalDouble(6), scoreLabel: r.optionalString(7)
                         )
+                    }
+                    if let p = joined {
+                        try c.run(
+                            "UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE model_id = ? AND env = ? AND time = ? AND id = ?",
+                            [
+                                o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time), .integer(p.mid), .text(p.env),
+                                .integer(p.time), .text(o.id),
+                            ])
                     }
                     guard let p = joined else { return }
                     s.joined += 1
