@@ -53,6 +53,9 @@ extension LiveRepository {
             var models: [String: (id: Int64, positive: String)] = [:]
             var attributions: [String: Attribution] = [:]
             var rollups = RollupBatch()
+            /// Predictions stored by this batch, by id: an outcome for one of them needs no read.
+            typealias Stored = (mid: Int64, env: String, time: Int64, version: Int64, label: String?, value: Double?, score: Double?, scoreLabel: String?)
+            var storedHere: [String: Stored] = [:]
             var states: [Int64: (state: RollupState, positive: String)] = [:]
             /// A model's rollup state and the positive label its rollups count for.
             func rollupState(_ mid: Int64) throws -> (state: RollupState, positive: String) {
@@ -148,6 +151,7 @@ extension LiveRepository {
                     if version == nil { s.unattributed += 1 }
                     let counted = rs.state.counts(env: p.env, time: p.time, id: p.id)
                     if counted { rollups.addPrediction(key, positive: rs.positive, score: p.score, scoreLabel: rs.positive) }
+                    storedHere[p.id] = (mid, p.env, p.time, key.version, p.label, p.value, p.score, p.score == nil ? nil : rs.positive)
                     // An outcome may have arrived first.
                     if let o = try c.queryOne(
                         "SELECT label, value, time FROM outcomes WHERE id = ?", [.text(p.id)],
@@ -175,8 +179,22 @@ extension LiveRepository {
                         return
                     }
                     s.stored += 1
-                    // The prediction is read first (its hour's rollup counts the outcome), then
-                    // updated by its primary key (cheaper than UPDATE … RETURNING in SQLite).
+                    // The prediction (its hour's rollup counts the outcome) is known when this batch
+                    // stored it; otherwise it is read, then updated by its primary key (cheaper
+                    // than UPDATE … RETURNING in SQLite).
+                    if let p = storedHere[o.id] {
+                        try c.run(
+                            "UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE id = ?",
+                            [o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time), .text(o.id)])
+                        s.joined += 1
+                        let rs = try rollupState(p.mid)
+                        if rs.state.counts(env: p.env, time: p.time, id: o.id) {
+                            rollups.addOutcome(
+                                RollupKey(model: p.mid, env: p.env, version: p.version, hour: RollupKey.hour(p.time)), positive: rs.positive,
+                                label: p.label, value: p.value, score: p.score, scoreLabel: p.scoreLabel, actualLabel: o.label, actualValue: o.value)
+                        }
+                        return
+                    }
                     let joined = try c.queryOne(
                         "SELECT model_id, env, time, version, label, value, score, score_label FROM predictions WHERE id = ?", [.text(o.id)]
                     ) { r in
