@@ -12,11 +12,14 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The statement that failed, when there was one.
     public let sql: String?
+    /// The engine that failed: "SQLite", or "PostgreSQL" for its errors mapped onto SQLite's codes.
+    public let engine: String
 
-    public init(extendedCode: Int32, message: String, sql: String? = nil) {
+    public init(extendedCode: Int32, message: String, sql: String? = nil, engine: String = "SQLite") {
         self.extendedCode = extendedCode
         self.message = message
         self.sql = sql
+        self.engine = engine
     }
 
     /// The error for return code `rc` on connection `handle`, reading its message at once.
@@ -49,8 +52,12 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var isIOError: Bool { primaryCode == SQLITE_IOERR }
 
     public var description: String {
-        let name = String(cString: sqlite3_errstr(extendedCode))
-        var s = "SQLite error \(extendedCode) (\(name)): \(message)"
+        var s: String
+        if engine == "SQLite" {
+            s = "SQLite error \(extendedCode) (\(String(cString: sqlite3_errstr(extendedCode)))): \(message)"
+        } else {
+            s = "\(engine) error: \(message)"
+        }
         if let sql { s += " — in: \(sql)" }
         return s
     }

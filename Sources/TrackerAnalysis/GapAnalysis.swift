@@ -75,6 +75,7 @@ public enum GapAnalysis {
             version: v, liveSince: spans.first?.start, rows: rows, predictions: acc?.predictions ?? 0, labeled: acc?.labeled ?? 0,
             incumbent: try incumbent(i, v, since: spans.first?.start))
         g.liveSpans = spans.map { LiveSpan(start: $0.start, end: $0.end) }
+        g.source = i.data.source
         if let acc, acc.labeled > 0 { g.task = acc.task }
         g.notes =
             (acc?.notes ?? [])

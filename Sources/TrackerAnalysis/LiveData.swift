@@ -9,6 +9,8 @@ public struct LiveData: Sendable {
     public var predictions: [Int?: PredictionAccumulator] = [:]
     /// Scores converted to the query's positive label: count per label they were ingested for.
     public var convertedScores: [Int?: [String: Int]] = [:]
+    /// Where the prediction metrics came from: "raw" rows or hourly "rollup"s.
+    public var source = "raw"
     /// Every version with data (nil = unattributed).
     public var versions: Set<Int?> { Set(windows.keys).union(predictions.keys) }
 

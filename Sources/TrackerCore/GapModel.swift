@@ -16,6 +16,8 @@ public struct GapOptions: Sendable {
     public var configuredDirections: [String: MetricDirection] = [:]
     /// Positive label override (default: the model's setting, "1").
     public var positiveLabel: String?
+    /// Raw rows, rollups, or the cheapest exact choice (`gap --source`).
+    public var source = LiveDataSource.auto
 
     public init(since: Int64, until: Int64) {
         self.since = since
@@ -29,6 +31,20 @@ public struct GapOptions: Sendable {
         if let d = configuredDirections[metric] { return (d, .configured) }
         return (MetricDirection.fromName(metric), .name)
     }
+}
+
+/// Where prediction metrics are read from.
+public enum LiveDataSource: String, Sendable, CaseIterable {
+    /// Raw rows when the window holds at most `exactLimit` predictions and none were pruned
+    /// (exact ROC AUC at a small cost); rollups otherwise.
+    case auto
+    /// Hourly rollups (whole hours) plus raw rows of the partial hours at the window's edges.
+    case rollup
+    /// Every raw row of the window.
+    case raw
+
+    /// Windows up to this many predictions are read row by row.
+    public static let exactLimit: Int64 = 100_000
 }
 
 /// Where a metric's direction came from.
@@ -169,6 +185,8 @@ public struct VersionGap: Sendable, Equatable {
     public var task: (task: LiveTask, inferred: Bool)?
     /// Things the reader should know (a metric left out, scores converted).
     public var notes: [String] = []
+    /// Where the prediction metrics came from: "raw" rows or hourly "rollup"s.
+    public var source = "raw"
 
     public init(version: Int?, liveSince: Int64?, rows: [GapRow], predictions: Int, labeled: Int, incumbent: IncumbentFigures?) {
         (self.version, self.liveSince, self.rows, self.predictions, self.labeled, self.incumbent) = (

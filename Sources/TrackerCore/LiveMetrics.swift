@@ -90,9 +90,25 @@ public struct PredictionAccumulator: Sendable {
     var nonIntegral = false
     /// Labeled predictions per (actual, predicted) label.
     var confusion: [String: [String: Int]] = [:]
+    /// Scores as a histogram (rollups): ROC AUC comes from it instead of `positives`/`negatives`.
+    var histogram: ScoreHistogram?
 
     public init(positive: String, task: LiveTask? = nil, classes: [String]? = nil) {
         (self.positive, self.configuredTask, self.configuredClasses) = (positive, task, classes)
+    }
+
+    /// The accumulator of a window's rollups: the same metrics, with ROC AUC from the score
+    /// histogram (see `ScoreHistogram.auc` for its error bound).
+    public init(positive: String, task: LiveTask? = nil, classes: [String]? = nil, rollup r: RollupData) {
+        self.init(positive: positive, task: task, classes: classes)
+        let t = r.totals
+        (predictions, labeled, correct) = (Int(t.predictions), Int(t.labeled), Int(t.correct))
+        (tp, fp, fn) = (Int(t.tp), Int(t.fp), Int(t.fn))
+        nonIntegral = t.nonIntegral > 0
+        (logLoss, absErr, sqErr, ape) = (t.logLoss.moments, t.absError.moments, t.sqError.moments, t.pctError.moments)
+        zeroActuals = Int(t.zeroActuals)
+        confusion = r.confusion.mapValues { $0.mapValues(Int.init) }
+        histogram = r.histogram
     }
 
     /// Log loss clips probabilities to [ε, 1 − ε] with ε the machine epsilon of Float64, as
@@ -164,9 +180,18 @@ public struct PredictionAccumulator: Sendable {
 
     /// Why a metric one might expect is missing (e.g. MAPE with an actual of 0).
     public var notes: [String] {
-        guard labeled > 0, isRegression, zeroActuals > 0 else { return [] }
+        guard labeled > 0 else { return [] }
+        if !isRegression, classes.count <= 2, let auc = histogram?.auc() {
+            return [
+                "roc_auc from a \(ScoreHistogram.bins)-bin score histogram (hourly rollups): within ±\(ReportFormat.value(auc.bound)) of the exact value (its interval is widened by that much)"
+            ]
+        }
+        guard isRegression, zeroActuals > 0 else { return [] }
         return ["mape left out: \(zeroActuals) of \(Int(absErr.n)) actual values \(zeroActuals == 1 ? "is" : "are") 0"]
     }
+
+    /// The error bound of a histogram ROC AUC (nil: exact, or no AUC).
+    public var aucBound: Double? { histogram?.auc()?.bound }
 
     /// The metrics this data supports. Binary classification: accuracy, precision, recall (Wilson),
     /// f1 (Wilson-type, delta method), roc_auc (Wilson-type, Hanley–McNeil) and log_loss (Hall's
@@ -231,7 +256,16 @@ public struct PredictionAccumulator: Sendable {
                     .proportion(effectiveN: Double(tp + fn))))
         }
         if let f = Stats.f1(tp: Double(tp), fp: Double(fp), fn: Double(fn)) { out.append(make("f1", f.value, labeled, f.interval, f.spread)) }
-        if let auc = Stats.auc(positives: positives, negatives: negatives) {
+        if let h = histogram?.auc() {
+            let auc = Stats.aucEstimate(h.value, positives: h.positives, negatives: h.negatives)
+            // The exact AUC is within ±bound of the histogram's: the interval widens by it, so
+            // the verdict never claims more than the binned scores can tell.
+            let ci =
+                auc.interval.method == "none"
+                ? auc.interval
+                : Interval(low: max(0, auc.interval.low - h.bound), high: min(1, auc.interval.high + h.bound), method: "wilson-hanley-mcneil+bins")
+            out.append(make("roc_auc", auc.value, Int(h.positives + h.negatives), ci, auc.spread))
+        } else if let auc = Stats.auc(positives: positives, negatives: negatives) {
             out.append(make("roc_auc", auc.value, positives.count + negatives.count, auc.interval, auc.spread))
         }
         if logLoss.n > 0 {

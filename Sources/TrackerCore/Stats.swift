@@ -43,6 +43,11 @@ public struct Moments: Sendable, Equatable {
         (self.n, self.mean, self.m2, self.m3) = (n, mean, max(0, m2), n > 0 ? nil : 0)
     }
 
+    /// Moments known by count, mean, Σ(x − mean)² and Σ(x − mean)³ (from power sums of a rollup).
+    public init(n: Double, mean: Double, m2: Double, m3: Double) {
+        (self.n, self.mean, self.m2, self.m3) = (n, mean, max(0, m2), m3)
+    }
+
     /// Adds one value.
     public mutating func add(_ x: Double) {
         let n1 = n
@@ -253,7 +258,12 @@ public enum Stats {
             while hi < neg.count && neg[hi] <= s { hi += 1 }
             wins += Double(lo) + 0.5 * Double(hi - lo)
         }
-        let a = wins / (np * nn)
+        return aucEstimate(wins / (np * nn), positives: np, negatives: nn)
+    }
+
+    /// A ROC AUC `a` over `np` positives and `nn` negatives with its Wilson–Hanley–McNeil interval
+    /// (also used for the AUC of a score histogram).
+    public static func aucEstimate(_ a: Double, positives np: Double, negatives nn: Double) -> (value: Double, interval: Interval, spread: Spread?) {
         let effectiveN: Double
         if a <= 0 || a >= 1 {
             // lim A(1−A)/var_HM as A → 1 is 2·np·nn/(nn+1) (as A → 0, the roles swap).

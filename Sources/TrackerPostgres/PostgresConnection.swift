@@ -58,7 +58,7 @@ public final class PGConnection: SQLConnection {
 
     public func insert(_ sql: String, _ values: [SQLiteValue]) throws -> Int64 {
         guard let id = try queryOne(sql + " RETURNING id", values, { $0.int64(0) }) else {
-            throw SQLiteError(extendedCode: 1, message: "the INSERT returned no id", sql: sql)
+            throw SQLiteError(extendedCode: 1, message: "the INSERT returned no id", sql: sql, engine: "PostgreSQL")
         }
         return id
     }
@@ -96,7 +96,7 @@ public final class PGConnection: SQLConnection {
         var binds = PostgresBindings(capacity: order.count)
         for number in order {
             guard number >= 1 && number <= values.count else {
-                throw SQLiteError(extendedCode: 25, message: "parameter \(number) has no value (\(values.count) given)", sql: sql)
+                throw SQLiteError(extendedCode: 25, message: "parameter \(number) has no value (\(values.count) given)", sql: sql, engine: "PostgreSQL")
             }
             switch values[number - 1] {
             case .integer(let i): try binds.append(i)
@@ -378,7 +378,7 @@ enum PGSQL {
         guard let e = error as? PSQLError else { return error }
         guard let info = e.serverInfo, let state = info[.sqlState] else {
             // No server answer: the connection is gone.
-            return SQLiteError(extendedCode: 14, message: "PostgreSQL connection failed: \(String(describing: e.code))", sql: sql)
+            return SQLiteError(extendedCode: 14, message: "PostgreSQL connection failed: \(String(describing: e.code))", sql: sql, engine: "PostgreSQL")
         }
         let message = info[.message] ?? "PostgreSQL error \(state)"
         let code: Int32
@@ -391,6 +391,6 @@ enum PGSQL {
         case "40001", "40P01", "55P03": code = 5  // SQLITE_BUSY: serialization failure, deadlock, lock timeout
         default: code = 1  // SQLITE_ERROR
         }
-        return SQLiteError(extendedCode: code, message: "\(message) (SQLSTATE \(state))", sql: sql)
+        return SQLiteError(extendedCode: code, message: "\(message) (SQLSTATE \(state))", sql: sql, engine: "PostgreSQL")
     }
 }

@@ -46,6 +46,13 @@ public final class PGDatabase: SQLDatabase {
         self.logger = logger
         self.maxIdle = maxIdle
         let first = try connect()
+        if let schema = parsed.schema {
+            do {
+                try first.connection.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
+            } catch {
+                throw PGError.cannotConnect(path, "cannot create schema \(schema): \(error)")
+            }
+        }
         pool.withLock { $0.idle.append(first) }
     }
 
@@ -68,7 +75,7 @@ public final class PGDatabase: SQLDatabase {
 
     private func take() throws -> Box {
         let idle = try pool.withLock { p -> Box? in
-            if p.closed { throw SQLiteError(extendedCode: 21, message: "the database connection is closed") }
+            if p.closed { throw SQLiteError(extendedCode: 21, message: "the database connection is closed", engine: "PostgreSQL") }
             return p.idle.popLast()
         }
         if let idle, !idle.connection.isBroken { return idle }
@@ -155,6 +162,8 @@ struct PGURL {
     let configuration: PostgresConnection.Configuration
     /// The URL without its password.
     let display: String
+    /// The `search_path` schema the URL names, if any.
+    let schema: String?
 
     init(_ url: String) throws {
         guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql" else {
@@ -178,7 +187,14 @@ struct PGURL {
             config = .init(host: host, port: c.port ?? 5432, username: user, password: c.password, database: database, tls: .disable)
         }
         if let schema = query["search_path"] {
+            // One schema name only: it is created when missing (as SQLite creates a missing file).
+            guard schema.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+                throw PGError.badURL(url, "search_path=\(schema) must be one schema name (letters, digits, _)")
+            }
             config.options.additionalStartupParameters.append(("search_path", schema))
+            self.schema = schema
+        } else {
+            self.schema = nil
         }
         self.configuration = config
         var shown = c

@@ -61,6 +61,7 @@ extension GapReport {
                 ("task", v.task.map { .string($0.task.rawValue) } ?? .null),
                 ("task_inferred", v.task.map { .bool($0.inferred) } ?? .null),
                 ("notes", .array(v.notes.map { .string($0) })),
+                ("source", .string(v.source)),
                 (
                     "metrics",
                     .array(

@@ -80,6 +80,8 @@ public final class Store: Sendable {
             if !status.pending.isEmpty {
                 if mode == .migrate || status.applied.isEmpty {
                     try migrator.migrate(db)
+                    // Rollups added to a database with predictions are built now (resumable).
+                    if try store.live.rollupsPending() { try store.live.rebuildRollups() }
                 } else {
                     throw TrackerError(
                         .storage,

@@ -30,8 +30,15 @@ struct DBCommand: ParsableCommand {
 struct DBStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show applied and pending migrations.",
-        discussion: "Example: tracker db status --json")
+        abstract: "Show applied and pending migrations, and the rows and bytes of the live tables.",
+        discussion: """
+            Live tables: raw predictions and outcomes, and the hourly rollups that keep
+            the gap and reports working after 'tracker live prune'. Bytes come from
+            SQLite's dbstat table (each table with its indexes; it reads every page,
+            so it takes a moment on a large file).
+
+            Example: tracker db status --json
+            """)
 
     @OptionGroup var options: DBOptions
     @Flag(help: "Print JSON.") var json = false
@@ -39,6 +46,9 @@ struct DBStatus: ParsableCommand {
     func run() throws {
         let store = try options.open(.inspect)
         let status = try Migrator().status(store.db)
+        // The live tables exist from schema 0008 on (rollups); before, only the migrations show.
+        let tables = status.currentVersion >= 8 ? try store.live.storage() : []
+        let fileBytes = try store.live.fileBytes()
         if json {
             let applied = JSON.array(
                 status.applied.map { a in
@@ -55,6 +65,14 @@ struct DBStatus: ParsableCommand {
                 ("applied", applied), ("pending", pending),
                 ("modified", .array(status.modified.map { .string($0.label) })),
                 ("unknown", .array(status.unknown.map { .int(Int64($0.version)) })),
+                ("file_bytes", .int(fileBytes)),
+                (
+                    "tables",
+                    .array(
+                        tables.map {
+                            .object([("name", .string($0.table)), ("rows", .int(Int64($0.rows))), ("bytes", $0.bytes.map { .int($0) } ?? .null)])
+                        })
+                ),
             ])
             print(doc.serialized(pretty: true))
             return
@@ -68,6 +86,12 @@ struct DBStatus: ParsableCommand {
         for p in status.pending { print("  pending  \(p.label)") }
         for u in status.unknown { print(String(format: "  unknown  %04d_%@  (written by a newer tracker)", u.version, u.name)) }
         if !status.pending.isEmpty && !status.applied.isEmpty { print("run 'tracker db migrate' to apply pending migrations") }
+        print("size:     \(fileBytes) bytes")
+        if !tables.isEmpty { print("live tables (rows, bytes with indexes):") }
+        for t in tables {
+            let bytes = t.bytes.map { String($0) } ?? "(no dbstat)"
+            print("  " + t.table.padding(toLength: 22, withPad: " ", startingAt: 0) + pad(String(t.rows), 12) + pad(bytes, 14))
+        }
     }
 }
 
@@ -87,6 +111,8 @@ struct DBMigrate: ParsableCommand {
         if let backup = result.backup { print("backup:  \(absolutePath(backup))") }
         if result.applied.isEmpty { print("nothing to migrate; schema is up to date") }
         for m in result.applied { print("applied \(m.label)") }
+        // Rollups added to a database that has predictions are built now (resumable).
+        if try store.live.rollupsPending() { try rebuildPendingRollups(store) }
     }
 }
 
@@ -113,6 +139,9 @@ struct DBBackup: ParsableCommand {
         print("backed up \(absolutePath(store.path)) to \(absolutePath(path)) (\(size) bytes)")
     }
 }
+
+/// `s` right-aligned in `width` columns.
+func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(1, width - s.count)) + s }
 
 /// The absolute form of a path, for messages.
 func absolutePath(_ path: String) -> String {

@@ -7,7 +7,78 @@ import TrackerStore
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "live", abstract: "Record what production reports: aggregated windows, predictions, outcomes.",
-        subcommands: [LiveRecord.self, LiveIngest.self, LiveConfig.self])
+        subcommands: [LiveRecord.self, LiveIngest.self, LiveConfig.self, LivePrune.self, LiveRebuildRollups.self])
+}
+
+extension LiveDataSource: ExpressibleByArgument {}
+
+/// Rebuilds pending rollups, printing progress to stderr.
+func rebuildPendingRollups(_ store: Store) throws {
+    try store.live.rebuildRollups { p in
+        printError("rollups of \(p.model): \(p.done) of \(p.total) predictions\(p.finished ? " (done)" : "")")
+    }
+}
+
+struct LivePrune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune", abstract: "Delete raw predictions and outcomes older than DATE; the hourly rollups keep gap and reports working.",
+        discussion: """
+            DATE is rounded down to its hour (rollups are hourly). Afterwards the gap
+            and the weekly report read those hours from the rollups: counts and sums
+            are unchanged, ROC AUC comes from a 1000-bin score histogram (its error
+            bound is printed in the gap's notes). A prediction re-sent for a pruned
+            hour is ignored (counted as duplicate), and an outcome for a pruned
+            prediction is kept but joins nothing. Without --model, outcomes older than
+            DATE that never met a prediction are deleted too.
+
+            Example:
+              tracker live prune --before 2026-11-01 --model churn
+            """)
+    @OptionGroup var options: DBOptions
+    @Option(help: "Delete raw rows of predictions made before this time (ISO-8601 or epoch ms).") var before: String
+    @Option(help: "Only this model (default: every model).") var model: String?
+
+    func validate() throws { _ = try parseTime("--before", before) }
+
+    func run() throws {
+        let store = try options.open()
+        if let model { _ = try store.model(named: model) }
+        let s = try store.live.prune(before: try TimeParser.parse(before), model: model)
+        print("deleted \(s.predictions) predictions and \(s.outcomes) outcomes made before \(TimeParser.format(s.before))")
+        if !s.models.isEmpty { print("models: \(s.models.joined(separator: ", "))") }
+    }
+}
+
+struct LiveRebuildRollups: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild-rollups", abstract: "Rebuild the hourly rollups from the raw predictions (resumes an interrupted rebuild).",
+        discussion: """
+            Runs in batches, one transaction each, with progress on stderr; after an
+            interruption, run it again to go on where it stopped. Until a model's
+            rebuild ends, its gap reads raw rows. Hours whose raw rows were pruned
+            keep their rollups. 'tracker db migrate' and changing a model's positive
+            label start a rebuild themselves.
+
+            Example:
+              tracker live rebuild-rollups --model churn
+            """)
+    @OptionGroup var options: DBOptions
+    @Option(help: "Only this model (default: every model with predictions).") var model: String?
+    @Option(name: .customLong("batch-size"), help: "Predictions per transaction.") var batchSize = 50_000
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let store = try options.open()
+        if let model { _ = try store.model(named: model) }
+        try store.live.markRollupsForRebuild(model: model)
+        try store.live.rebuildRollups(batchSize: batchSize) { p in
+            printError("rollups of \(p.model): \(p.done) of \(p.total) predictions\(p.finished ? " (done)" : "")")
+        }
+        print("rollups rebuilt")
+    }
 }
 
 /// Prints a live ingestion summary to stderr.
@@ -242,6 +313,8 @@ struct LiveConfig: ParsableCommand {
                 if let task { s.task = task == .auto ? nil : LiveTask(rawValue: task.rawValue) }
                 if let newClasses { s.classes = newClasses }
             }
+            // A new positive label changes the rollups' confusion counts and scores: rebuild them.
+            try rebuildPendingRollups(store)
         }
         print(Self.describe(name, try store.liveSettings(model: name)), terminator: "")
     }
@@ -294,6 +367,8 @@ struct GapCommand: ParsableCommand {
     @Option(name: .customLong("lower-is-better"), help: "Treat this metric as lower-is-better for this query (repeatable).") var lower: [String] = []
     @Option(name: .customLong("higher-is-better"), help: "Treat this metric as higher-is-better for this query (repeatable).") var higher: [String] = []
     @Option(name: .customLong("positive-label"), help: "Positive label (default: the model's setting); scores are converted explicitly.") var positive: String?
+    @Option(help: "Read predictions from raw rows, hourly rollups, or auto (raw up to 100,000 predictions in the window).")
+    var source: LiveDataSource = .auto
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -318,6 +393,7 @@ struct GapCommand: ParsableCommand {
         o.minN = minN
         o.tolerance = tolerance
         o.positiveLabel = positive
+        o.source = source
         for m in lower { o.directions[m] = .lowerIsBetter }
         for m in higher { o.directions[m] = .higherIsBetter }
         let store = try options.open()

@@ -1,5 +1,6 @@
 """Benchmark live data on stdout.
-  pairs N    : N predictions + N outcomes for model m0 in production (one year, scores, 90% labeled late)
+  pairs N [K]: N predictions + N outcomes in production (one year, scores, every outcome a day
+               late), for model m0, or spread over models m0..m(K-1) in turn
   windows    : one year of hourly windows for 20 models x 5 metrics
 """
 import random, sys
@@ -10,13 +11,14 @@ start = 1764547200000  # 2025-12-01T00:00:00Z
 year = 365 * 86400000
 if kind == "pairs":
     n = int(sys.argv[2])
+    k = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     rnd = random.Random(7)
     step = year // n
     for i in range(n):
         t = start + i * step
         y = rnd.random() < 0.3
         s = min(max(rnd.gauss(0.65 if y else 0.35, 0.2), 0.0), 1.0)
-        w('{"type":"prediction","model":"m0","env":"production","id":"p%d","time":%d,"prediction":%d,"score":%.4f}\n' % (i, t, s > 0.5, s))
+        w('{"type":"prediction","model":"m%d","env":"production","id":"p%d","time":%d,"prediction":%d,"score":%.4f}\n' % (i % k, i, t, s > 0.5, s))
         w('{"type":"outcome","id":"p%d","actual":%d,"time":%d}\n' % (i, y, t + 86400000))
 elif kind == "windows":
     rnd = random.Random(3)

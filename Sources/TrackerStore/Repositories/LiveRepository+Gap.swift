@@ -4,11 +4,35 @@ import TrackerAnalysis
 import TrackerCore
 
 extension LiveRepository {
-    /// Live data of a (model, env) in [since, until), per attributed version (nil = unattributed).
+    /// Live data of a (model, env) in [since, until), per attributed version (nil = unattributed):
+    /// windows, and predictions from the rollups or, where exactness needs them and they are
+    /// still stored, from the raw rows (`LiveDataSource`).
     static func liveData(
         _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int? = nil,
-        settings: LiveSettings = LiveSettings()
+        settings: LiveSettings = LiveSettings(), source: LiveDataSource = .auto
     ) throws -> LiveData {
+        var d = try windowData(c, modelID: modelID, env: env, since: since, until: until, version: version)
+        let state = try RollupState.load(c, modelID: modelID)
+        let plan = RollupPlan(since: since, until: until, prunedBefore: state.prunedBefore)
+        // Rollups count for one positive label and are not whole while they are rebuilt.
+        let usable = !state.rebuilding && (state.positive ?? settings.positiveLabel) == positive
+        var useRaw = source == .raw || !usable
+        if source == .auto && usable && plan.rawComplete {
+            let n = try rollupPredictions(c, modelID: modelID, env: env, hours: plan.hours, version: version)
+            useRaw = n <= LiveDataSource.exactLimit
+        }
+        if useRaw {
+            try rawPredictions(&d, c, modelID: modelID, env: env, since: since, until: until, positive: positive, version: version, settings: settings)
+            d.source = "raw"
+        } else {
+            try rollupData(&d, c, modelID: modelID, env: env, plan: plan, positive: positive, version: version, settings: settings)
+            d.source = "rollup"
+        }
+        return d
+    }
+
+    /// The aggregated windows of a (model, env) starting in [since, until).
+    static func windowData(_ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, version: Int?) throws -> LiveData {
         var d = LiveData()
         let vArg: SQLiteValue = version.map { .integer(Int64($0)) } ?? .null
         for (v, metric, n, sum, sumSq, m2) in try c.query(
@@ -23,6 +47,15 @@ extension LiveRepository {
             let proportion = abs(sumSq - sum) <= 1e-9 * max(1, abs(sum)) && sum >= 0 && sum <= n + 1e-9
             d.windows[v, default: [:]][metric, default: WindowTotals()].add(n: n, mean: sum / n, m2: m2, proportion: proportion)
         }
+        return d
+    }
+
+    /// Predictions of [since, until) row by row: exact, and the scan grows with the window.
+    static func rawPredictions(
+        _ d: inout LiveData, _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int?,
+        settings: LiveSettings
+    ) throws {
+        let vArg: SQLiteValue = version.map { .integer(Int64($0)) } ?? .null
         func fresh() -> PredictionAccumulator { PredictionAccumulator(positive: positive, task: settings.task, classes: settings.classes) }
         // A score is the probability of the label that was positive when it was ingested; for
         // another positive label it is converted explicitly (1 − score, binary labels).
@@ -64,7 +97,6 @@ extension LiveRepository {
         {
             d.predictions[v]?.addConfusion(actual: actual, predicted: predicted, count: count)
         }
-        return d
     }
 
     /// The gap between offline and live metrics of `model` in `env`, per version live in the window.
@@ -80,12 +112,14 @@ extension LiveRepository {
         o.configuredDirections = settings.directions
         let positive = o.positiveLabel ?? settings.positiveLabel
         let data = try LiveRepository.liveData(
-            c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings)
+            c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings,
+            source: o.source)
         return GapInputs(
             model: model, env: env, options: o, positive: positive, data: data, attribution: try LiveRepository.attribution(c, modelID: m.id, env: env),
             offline: { v in try LiveRepository.offlineFigures(c, modelID: m.id, version: v) },
             allTime: { v in
-                try LiveRepository.liveData(c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings)
+                try LiveRepository.liveData(
+                    c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings, source: o.source)
             })
     }
 

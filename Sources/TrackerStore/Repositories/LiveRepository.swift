@@ -52,6 +52,20 @@ extension LiveRepository {
             var s = LiveIngestSummary()
             var models: [String: (id: Int64, positive: String)] = [:]
             var attributions: [String: Attribution] = [:]
+            var rollups = RollupBatch()
+            /// Predictions stored by this batch, by id: an outcome for one of them needs no read.
+            typealias Stored = (mid: Int64, env: String, time: Int64, version: Int64, label: String?, value: Double?, score: Double?, scoreLabel: String?)
+            var storedHere: [String: Stored] = [:]
+            var states: [Int64: (state: RollupState, positive: String)] = [:]
+            /// A model's rollup state and the positive label its rollups count for.
+            func rollupState(_ mid: Int64) throws -> (state: RollupState, positive: String) {
+                if let st = states[mid] { return st }
+                let positive =
+                    try c.queryOne("SELECT positive_label FROM live_settings WHERE model_id = ?", [.integer(mid)]) { $0.string(0) } ?? "1"
+                let st = (try RollupState.load(c, modelID: mid), positive)
+                states[mid] = st
+                return st
+            }
             func at(_ line: Int) -> String { source.map { "\($0):\(line): " } ?? "" }
             func model(_ name: String, _ line: Int) throws -> (id: Int64, positive: String) {
                 if let m = models[name] { return m }
@@ -111,6 +125,14 @@ extension LiveRepository {
                     let (mid, positive) = try model(p.model, line)
                     try check(mid, p.model, p.version, line)
                     let version = try p.version ?? attributed(mid, p.env, p.time)
+                    let key = RollupKey(model: mid, env: p.env, version: Int64(version ?? 0), hour: RollupKey.hour(p.time))
+                    let rs = try rollupState(mid)
+                    // Raw rows of pruned hours are gone: a re-sent old prediction cannot be told from
+                    // a new one, so it is ignored rather than counted twice.
+                    if let pruned = rs.state.prunedBefore, key.hour < pruned {
+                        s.duplicate += 1
+                        return
+                    }
                     let ins = try c.statement(
                         "INSERT INTO predictions (model_id, env, time, id, version, label, value, score, score_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
                     )
@@ -127,6 +149,9 @@ extension LiveRepository {
                     }
                     s.stored += 1
                     if version == nil { s.unattributed += 1 }
+                    let counted = rs.state.counts(env: p.env, time: p.time, id: p.id)
+                    if counted { rollups.addPrediction(key, positive: rs.positive, score: p.score, scoreLabel: rs.positive) }
+                    storedHere[p.id] = (mid, p.env, p.time, key.version, p.label, p.value, p.score, p.score == nil ? nil : rs.positive)
                     // An outcome may have arrived first.
                     if let o = try c.queryOne(
                         "SELECT label, value, time FROM outcomes WHERE id = ?", [.text(p.id)],
@@ -136,6 +161,11 @@ extension LiveRepository {
                             "UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE id = ?",
                             [o.0.map { .text($0) } ?? .null, o.1.map { .real($0) } ?? .null, .integer(o.2), .text(p.id)])
                         s.joined += 1
+                        if counted {
+                            rollups.addOutcome(
+                                key, positive: rs.positive, label: p.label, value: p.value, score: p.score,
+                                scoreLabel: p.score == nil ? nil : rs.positive, actualLabel: o.0, actualValue: o.1)
+                        }
                     }
                 case .outcome(let o):
                     let ins = try c.statement("INSERT INTO outcomes (id, label, value, time, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
@@ -149,10 +179,46 @@ extension LiveRepository {
                         return
                     }
                     s.stored += 1
-                    try c.run(
-                        "UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE id = ?",
-                        [o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time), .text(o.id)])
-                    if c.changes > 0 { s.joined += 1 }
+                    // The prediction (its hour's rollup counts the outcome) is known when this batch
+                    // stored it; otherwise it is read, then updated by its primary key (cheaper
+                    // than UPDATE … RETURNING in SQLite).
+                    if let p = storedHere[o.id] {
+                        try c.run(
+                            "UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE id = ?",
+                            [o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time), .text(o.id)])
+                        s.joined += 1
+                        let rs = try rollupState(p.mid)
+                        if rs.state.counts(env: p.env, time: p.time, id: o.id) {
+                            rollups.addOutcome(
+                                RollupKey(model: p.mid, env: p.env, version: p.version, hour: RollupKey.hour(p.time)), positive: rs.positive,
+                                label: p.label, value: p.value, score: p.score, scoreLabel: p.scoreLabel, actualLabel: o.label, actualValue: o.value)
+                        }
+                        return
+                    }
+                    let joined = try c.queryOne(
+                        "SELECT model_id, env, time, version, label, value, score, score_label FROM predictions WHERE id = ?", [.text(o.id)]
+                    ) { r in
+                        (
+                            mid: r.int64(0), env: r.string(1), time: r.int64(2), version: r.optionalInt64(3) ?? 0, label: r.optionalString(4),
+                            value: r.optionalDouble(5), score: r.optionalDouble(6), scoreLabel: r.optionalString(7)
+                        )
+                    }
+                    if let p = joined {
+                        try c.run(
+                            "UPDATE predictions SET actual_label = ?, actual_value = ?, outcome_time = ? WHERE model_id = ? AND env = ? AND time = ? AND id = ?",
+                            [
+                                o.label.map { .text($0) } ?? .null, o.value.map { .real($0) } ?? .null, .integer(o.time), .integer(p.mid), .text(p.env),
+                                .integer(p.time), .text(o.id),
+                            ])
+                    }
+                    guard let p = joined else { return }
+                    s.joined += 1
+                    let rs = try rollupState(p.mid)
+                    if rs.state.counts(env: p.env, time: p.time, id: o.id) {
+                        rollups.addOutcome(
+                            RollupKey(model: p.mid, env: p.env, version: p.version, hour: RollupKey.hour(p.time)), positive: rs.positive,
+                            label: p.label, value: p.value, score: p.score, scoreLabel: p.scoreLabel, actualLabel: o.label, actualValue: o.value)
+                    }
                 }
             }
             // Every bad event of the batch is reported (one per line of the thrown message);
@@ -166,6 +232,7 @@ extension LiveRepository {
                 }
             }
             if !failures.isEmpty { throw TrackerError.invalid(failures.joined(separator: "\n")) }
+            try rollups.write(c)
             return s
         }
     }
@@ -215,7 +282,9 @@ extension LiveRepository {
         try db.write { c in
             let mid = try RegistryRepository.modelRow(c, model).id
             var s = try LiveRepository.liveSettings(c, modelID: mid)
+            let positiveBefore = s.positiveLabel
             try change(&s)
+            defer { if s.positiveLabel != positiveBefore { try? LiveRepository.markRebuild(c, modelID: mid) } }
             try c.run(
                 """
                 INSERT INTO live_settings (model_id, positive_label, task, classes) VALUES (?, ?, ?, ?)
