@@ -40,8 +40,9 @@ public final class Store: Sendable {
     /// messages that say what to do.
     public static func open(path: String, mode: OpenMode = .use, readers: Int = 0) throws -> Store {
         let db = try openBackend(path: path, mode: mode, readers: readers)
-        try prepareSchema(db, path: path, mode: mode)
-        return Store(db: db)
+        let store = Store(db: db)
+        try prepareSchema(store, path: path, mode: mode)
+        return store
     }
 
     /// The SQLite file or PostgreSQL database at `path`, opened but not yet checked.
@@ -67,8 +68,10 @@ public final class Store: Sendable {
     }
 
     /// Checks the schema against the embedded migrations: migrates a new database (or any, in
-    /// `.migrate`), refuses one with pending migrations otherwise; `.inspect` leaves it alone.
-    static func prepareSchema(_ db: Database, path: String, mode: OpenMode) throws {
+    /// `.migrate`, then building pending live rollups), refuses one with pending migrations
+    /// otherwise; `.inspect` leaves it alone.
+    static func prepareSchema(_ store: Store, path: String, mode: OpenMode) throws {
+        let db = store.db
         let migrator = Migrator()
         do {
             let status = try migrator.status(db)

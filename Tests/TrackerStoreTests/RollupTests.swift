@@ -74,12 +74,12 @@ func ingest(_ s: Store, _ events: [LiveEvent], seed: UInt64) throws {
 /// A store with `churn` (v1, then v2 promoted at 2.5 h) and `price` (v1) live in production.
 func rollupStore(_ tmp: TempDir) throws -> Store {
     let s = try liveStore(tmp)
-    let exp = try s.ensureExperiment(name: "price")
-    let run = try s.createRun(experimentID: exp.id)
-    _ = try s.registerVersion(name: "price", runID: run.runID)
-    _ = try s.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: rollupT0 - hourMs)
-    _ = try s.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: rollupT0 + 2 * hourMs + hourMs / 2)
-    _ = try s.promote(model: "price", versionRef: "1", env: "production", actor: "t", now: rollupT0 - hourMs)
+    let exp = try s.experiments.ensureExperiment(name: "price")
+    let run = try s.runs.createRun(experimentID: exp.id)
+    _ = try s.registry.registerVersion(name: "price", runID: run.runID)
+    _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: rollupT0 - hourMs)
+    _ = try s.deployments.promote(model: "churn", versionRef: "2", env: "production", actor: "t", now: rollupT0 + 2 * hourMs + hourMs / 2)
+    _ = try s.deployments.promote(model: "price", versionRef: "1", env: "production", actor: "t", now: rollupT0 - hourMs)
     return s
 }
 
