@@ -14,6 +14,10 @@ status=0
 if [ $CI_MODE = 1 ]; then TRIALS=20; SOAK=15; else TRIALS=${TRIALS:-200}; SOAK=${SOAK:-120}; fi
 echo "== crash safety ($TRIALS SIGKILL trials)"
 python3 scripts/torture/crash.py "$T" "$TRIALS" || status=1
+if [ -n "${TRACKER_TEST_POSTGRES_URL:-}" ]; then
+  echo "== crash safety on PostgreSQL ($((TRIALS / 4)) SIGKILL trials)"
+  python3 scripts/torture/crash_pg.py "$T" "$TRACKER_TEST_POSTGRES_URL" $((TRIALS / 4)) || status=1
+fi
 echo "== concurrency soak (8 processes, ${SOAK}s)"
 python3 scripts/torture/soak.py "$T" "$SOAK" || status=1
 echo "== disk full / read-only"

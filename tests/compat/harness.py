@@ -26,12 +26,29 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Servers:
-    """A real `mlflow server` (SQLite backend, proxied artifacts) and `tracker serve`, fresh state."""
+def tracker_db(backend, d):
+    """tracker's `--db` for a backend: a SQLite file in `d`, or a fresh schema of the PostgreSQL at
+    TRACKER_TEST_POSTGRES_URL (tracker creates the schema); None when that is unset."""
+    if backend == "sqlite":
+        return f"{d}/tracker.db"
+    base = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
+    if not base:
+        return None
+    return base + ("&" if "?" in base else "?") + "search_path=compat_" + os.path.basename(d).replace("-", "_").lower()
 
-    def __init__(self):
+
+class Servers:
+    """A real `mlflow server` (SQLite backend, proxied artifacts) and `tracker serve` on `backend`
+    ("sqlite" or "postgres"), fresh state."""
+
+    def __init__(self, backend="sqlite"):
+        self.backend = backend
         self.tmp = tempfile.TemporaryDirectory(prefix="compat-")
         d = self.tmp.name
+        db = tracker_db(backend, d)
+        if db is None:
+            self.tmp.cleanup()
+            raise RuntimeError("TRACKER_TEST_POSTGRES_URL is unset")
         port = free_port()
         env = dict(os.environ, MLFLOW_TRACKING_URI="")
         self.mlflow_proc = subprocess.Popen(
@@ -40,7 +57,8 @@ class Servers:
             stdout=open(f"{d}/mlflow.log", "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.mlflow = f"http://127.0.0.1:{port}"
         self.tracker_proc = subprocess.Popen(
-            [TRACKER, "serve", "--db", f"{d}/tracker.db", "--port", "0", "--log-level", "warning"],
+            [TRACKER, "serve", "--db", db, "--port", "0", "--log-level", "warning"]
+            + (["--artifacts", f"{d}/tracker-artifacts"] if backend == "postgres" else []),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.tracker_proc.stdout.readline()
         if "listening on" not in line:
