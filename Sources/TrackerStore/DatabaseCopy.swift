@@ -11,7 +11,7 @@ extension Store {
         "registered_models", "registered_model_tags", "model_versions", "model_version_tags", "model_aliases", "offline_metrics",
         "gate_policies", "deployment_ledger", "deployments", "live_windows", "predictions", "outcomes", "live_settings",
         "alert_settings", "logged_models", "logged_model_tags", "logged_model_params", "logged_model_artifacts", "run_outputs",
-        "metric_directions",
+        "metric_directions", "live_rollups", "live_rollup_confusion", "live_rollup_scores", "live_rollup_converted", "live_rollup_state",
     ]
 
     /// Tables whose `id` PostgreSQL generates: their sequences continue after the copied ids.

@@ -7,6 +7,17 @@ import Testing
 /// `tracker db copy` (issue #18): a SQLite database into PostgreSQL, every row, and the copy
 /// answers as the original did.
 @Suite struct DatabaseCopyTests {
+    @Test func everyTableOfTheSchemaIsCopied() throws {
+        let tmp = TempDir()
+        let s = try Store.open(path: tmp.db)
+        defer { s.close() }
+        let tables = try s.db.read { c in
+            try c.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'schema_migrations'", []) { $0.string(0) }
+        }
+        #expect(Set(tables).subtracting(Store.copyTables).sorted() == [])
+        #expect(Set(Store.copyTables).subtracting(tables).sorted() == [])
+    }
+
     @Test(arguments: TestBackend.postgresOnly) func aSQLiteDatabaseCopiesToPostgreSQLAndAnswersTheSame(_ backend: TestBackend) throws {
         let source = TempDir()
         _ = try liveStore(source)

@@ -10,15 +10,10 @@ from flows import FLOWS, run_flow
 from harness import Result, compare_case, first_difference, normalise
 
 
-# Groups that differ on PostgreSQL only, for a reason outside the harness, each with the bug.
-# Strict: once the bug is fixed the group passes, the xfail fails, and its entry must go.
-POSTGRES_KNOWN_BUGS = {
-    group: "PostgreSQL: a refused experiments/create (duplicate name) consumes an identity value, so the "
-    "next experiment's id skips one (2 -> 3) where SQLite and mlflow hand out the next; ids then differ "
-    "everywhere experiment ids and artifact locations appear (ExperimentRepository.insertExperiment "
-    "should look the name up before inserting; writers are serialized, so that is race-free)"
-    for group in ["experiments", "experiments/search", "logged-models", "ajax-api", "client: tracking", "client: logged models"]
-}
+# Groups that differ on PostgreSQL only, each with the bug it shows (strict xfail: a fix makes
+# the group pass and the entry must go). None now: the one found (a refused experiments/create
+# used up an id) is fixed in ExperimentRepository.insertExperiment.
+POSTGRES_KNOWN_BUGS: dict[str, str] = {}
 
 
 def mark_known_bug(request, servers, group):

@@ -44,6 +44,12 @@ extension ExperimentRepository {
         _ c: Connection, name: String, description: String, artifactLocation: String?, tags: [KeyValue], now: Int64
     ) throws -> Experiment {
         try Limits.validateExperimentName(name)
+        // Checked before the INSERT: a refused INSERT still uses up an id on PostgreSQL (identity
+        // values are not given back on rollback), where MLflow's next id is one more. Writers are
+        // serialized on both backends, so the check cannot race.
+        if try findExperiment(c, name: name) != nil {
+            throw TrackerError(.alreadyExists, "experiment '\(name)' already exists", subject: .experimentName(name))
+        }
         let id: Int64
         do {
             id = try c.insert(
