@@ -49,35 +49,45 @@ struct DBStatus: ParsableCommand {
         // The live tables exist from schema 0008 on (rollups); before, only the migrations show.
         let tables = status.currentVersion >= 8 ? try store.live.storage() : []
         let fileBytes = try store.live.fileBytes()
+        let database = absolutePath(store.path)
         if json {
-            let applied = JSON.array(
-                status.applied.map { a in
-                    .object([
-                        ("version", .int(Int64(a.version))), ("name", .string(a.name)), ("checksum", .string(a.checksum)),
-                        ("applied_at", .int(a.appliedAt)),
-                    ])
-                })
-            let pending = JSON.array(status.pending.map { .object([("version", .int(Int64($0.version))), ("name", .string($0.name))]) })
-            let doc = JSON.object([
-                ("database", .string(absolutePath(store.path))),
-                ("schema_version", .int(Int64(status.currentVersion))),
-                ("binary_schema_version", .int(Int64(status.targetVersion))),
-                ("applied", applied), ("pending", pending),
-                ("modified", .array(status.modified.map { .string($0.label) })),
-                ("unknown", .array(status.unknown.map { .int(Int64($0.version)) })),
-                ("file_bytes", .int(fileBytes)),
-                (
-                    "tables",
-                    .array(
-                        tables.map {
-                            .object([("name", .string($0.table)), ("rows", .int(Int64($0.rows))), ("bytes", $0.bytes.map { .int($0) } ?? .null)])
-                        })
-                ),
-            ])
-            print(doc.serialized(pretty: true))
-            return
+            print(Self.document(status, database: database, fileBytes: fileBytes, tables: tables).serialized(pretty: true))
+        } else {
+            Self.printText(status, database: database, fileBytes: fileBytes, tables: tables)
         }
-        print("database: \(absolutePath(store.path))")
+    }
+
+    /// The `--json` document.
+    static func document(_ status: SchemaStatus, database: String, fileBytes: Int64, tables: [TableStorage]) -> JSON {
+        let applied = JSON.array(
+            status.applied.map { a in
+                .object([
+                    ("version", .int(Int64(a.version))), ("name", .string(a.name)), ("checksum", .string(a.checksum)),
+                    ("applied_at", .int(a.appliedAt)),
+                ])
+            })
+        let pending = JSON.array(status.pending.map { .object([("version", .int(Int64($0.version))), ("name", .string($0.name))]) })
+        return JSON.object([
+            ("database", .string(database)),
+            ("schema_version", .int(Int64(status.currentVersion))),
+            ("binary_schema_version", .int(Int64(status.targetVersion))),
+            ("applied", applied), ("pending", pending),
+            ("modified", .array(status.modified.map { .string($0.label) })),
+            ("unknown", .array(status.unknown.map { .int(Int64($0.version)) })),
+            ("file_bytes", .int(fileBytes)),
+            (
+                "tables",
+                .array(
+                    tables.map {
+                        .object([("name", .string($0.table)), ("rows", .int(Int64($0.rows))), ("bytes", $0.bytes.map { .int($0) } ?? .null)])
+                    })
+            ),
+        ])
+    }
+
+    /// The human listing: the migrations, then the file's size and the live tables.
+    static func printText(_ status: SchemaStatus, database: String, fileBytes: Int64, tables: [TableStorage]) {
+        print("database: \(database)")
         print(String(format: "schema:   %04d (this tracker knows %04d)", status.currentVersion, status.targetVersion))
         for a in status.applied {
             let mark = status.modified.contains { $0.version == a.version } ? "  MODIFIED since applied" : ""

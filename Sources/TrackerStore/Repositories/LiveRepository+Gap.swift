@@ -85,6 +85,13 @@ extension LiveRepository {
             if r.int64(8) == 1, let from = r.optionalString(9) { d.convertedScores[v, default: [:]][from, default: 0] += 1 }
         }
         if let cur = current { d.predictions[cur] = acc }
+        try rawConfusion(&d, c, modelID: modelID, env: env, since: since, until: until, version: vArg)
+    }
+
+    /// Adds the labeled predictions of [since, until) to their version's confusion matrix.
+    static func rawConfusion(
+        _ d: inout LiveData, _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, version vArg: SQLiteValue
+    ) throws {
         for (v, actual, predicted, count) in try c.query(
             """
             SELECT version, actual_label, label, count(*) FROM predictions

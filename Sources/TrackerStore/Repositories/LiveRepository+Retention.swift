@@ -95,12 +95,7 @@ extension LiveRepository {
         let state = try RollupState.load(c, modelID: modelID)
         guard state.rebuilding else { return (0, true) }
         let positive = try LiveRepository.liveSettings(c, modelID: modelID).positiveLabel
-        if state.cursor == nil {
-            let keep: Int64 = state.prunedBefore ?? .min
-            for table in ["live_rollups", "live_rollup_confusion", "live_rollup_scores", "live_rollup_converted"] {
-                try c.run("DELETE FROM \(table) WHERE model_id = ? AND hour >= ?", [.integer(modelID), .integer(keep)])
-            }
-        }
+        if state.cursor == nil { try clearRollups(c, modelID: modelID, from: state.prunedBefore ?? .min) }
         let k = state.cursor ?? ("", .min, "")
         var batch = RollupBatch()
         var last: (String, Int64, String)?
@@ -124,6 +119,19 @@ extension LiveRepository {
         stmt.reset()
         try batch.write(c)
         let finished = n < limit
+        try advanceRebuild(c, modelID: modelID, finished: finished, positive: positive, last: last)
+        return (n, finished)
+    }
+
+    /// Deletes a model's rollups of the hours from `hour` on (a rebuild's first step keeps pruned hours).
+    static func clearRollups(_ c: Connection, modelID: Int64, from hour: Int64) throws {
+        for table in ["live_rollups", "live_rollup_confusion", "live_rollup_scores", "live_rollup_converted"] {
+            try c.run("DELETE FROM \(table) WHERE model_id = ? AND hour >= ?", [.integer(modelID), .integer(hour)])
+        }
+    }
+
+    /// Ends the rebuild (rollups now count for `positive`), or moves its cursor to the last key counted.
+    static func advanceRebuild(_ c: Connection, modelID: Int64, finished: Bool, positive: String, last: (String, Int64, String)?) throws {
         if finished {
             try c.run(
                 "UPDATE live_rollup_state SET rebuilding = 0, positive_label = ?, cursor_env = NULL, cursor_time = NULL, cursor_id = NULL WHERE model_id = ?",
@@ -133,7 +141,6 @@ extension LiveRepository {
                 "UPDATE live_rollup_state SET cursor_env = ?, cursor_time = ?, cursor_id = ? WHERE model_id = ?",
                 [.text(last.0), .integer(last.1), .text(last.2), .integer(modelID)])
         }
-        return (n, finished)
     }
 
     // MARK: - Pruning raw rows

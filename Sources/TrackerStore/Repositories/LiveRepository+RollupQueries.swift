@@ -97,6 +97,12 @@ extension LiveRepository {
         {
             parts[v, default: RollupData()].converted[from, default: 0] += n
         }
+        try addHistograms(&parts, c, filter: filter, args: args)
+        return parts
+    }
+
+    /// Merges the score histograms of the rollups `filter` selects into their version's part.
+    static func addHistograms(_ parts: inout [Int64: RollupData], _ c: Connection, filter: String, args: [SQLiteValue]) throws {
         for (v, bytes) in try c.query(
             "SELECT version, histogram FROM live_rollup_scores \(filter)", args,
             { r -> (Int64, [UInt8]) in
@@ -109,7 +115,6 @@ extension LiveRepository {
             }
             parts[v, default: RollupData()].histogram.add(h)
         }
-        return parts
     }
 
     /// Decodes the summed columns 1… of a rollup query.
