@@ -99,10 +99,10 @@ public final class PGConnection: SQLConnection {
                 throw SQLiteError(extendedCode: 25, message: "parameter \(number) has no value (\(values.count) given)", sql: sql, engine: "PostgreSQL")
             }
             switch values[number - 1] {
-            case .integer(let i): try binds.append(i)
-            case .real(let d): try binds.append(d)
-            case .text(let s): try binds.append(s)
-            case .blob(let b): try binds.append(ByteBuffer(bytes: b))
+            case .integer(let i): binds.append(i)
+            case .real(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .blob(let b): binds.append(ByteBuffer(bytes: b))
             case .null: binds.appendNull()
             }
         }

@@ -147,7 +147,7 @@ import TrackerCore
                 p.executableURL = URL(fileURLWithPath: trackerBinary)
                 p.arguments = ["run", "start", "--db", tmp.db]
                 p.standardOutput = FileHandle.nullDevice
-                FileManager.default.createFile(atPath: errors[i].path, contents: nil)
+                _ = FileManager.default.createFile(atPath: errors[i].path, contents: nil)
                 p.standardError = try FileHandle(forWritingTo: errors[i])
                 return p
             }
