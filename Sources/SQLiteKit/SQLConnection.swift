@@ -92,9 +92,11 @@ public protocol SQLDatabase: Sendable {
     /// Where the data lives, for messages: a file path, or a URL without its password.
     var path: String { get }
     /// Runs `body` in a read transaction (a consistent snapshot).
+    @discardableResult
     func read<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T
     /// Runs `body` in a write transaction: commit on return, rollback on throw. Writers are
     /// serialized, as SQLite's `BEGIN IMMEDIATE` does.
+    @discardableResult
     func write<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T
     /// Runs `body` on a connection outside any transaction.
     func withConnection<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T
