@@ -49,6 +49,9 @@ public final class PGDatabase: SQLDatabase {
         if let schema = parsed.schema {
             do {
                 try first.connection.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
+            } catch let e as SQLiteError where e.isUniqueViolation {
+                // Another process created it at the same moment (IF NOT EXISTS does not lock):
+                // the schema is there, which is all this wanted.
             } catch {
                 throw PGError.cannotConnect(path, "cannot create schema \(schema): \(error)")
             }

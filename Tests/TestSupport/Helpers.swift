@@ -112,3 +112,25 @@ public func ok(_ args: [String], env: [String: String] = [:], stdin: String? = n
     #expect(r.status == 0, "tracker \(args.joined(separator: " ")) exited \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
     return r.stdout
 }
+
+/// Starts `count` tracker processes with `args` at the same moment and waits for them all.
+/// Returns one line per process that failed: its exit status or signal and its stderr (kept in
+/// `dir`), so a race that loses says what it was.
+public func trackersTogether(_ args: [String], count: Int, stderrIn dir: URL) throws -> [String] {
+    let errors = (0..<count).map { dir.appendingPathComponent("stderr-\($0)") }
+    let procs = try (0..<count).map { i -> Process in
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: trackerBinary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: errors[i].path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: errors[i])
+        return p
+    }
+    for p in procs { try p.run() }
+    for p in procs { p.waitUntilExit() }
+    return procs.indices.filter { procs[$0].terminationStatus != 0 }.map { i in
+        "process \(i): \(procs[i].terminationReason == .uncaughtSignal ? "signal" : "exit") \(procs[i].terminationStatus): "
+            + ((try? String(contentsOf: errors[i], encoding: .utf8)) ?? "")
+    }
+}

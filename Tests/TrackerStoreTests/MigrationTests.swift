@@ -141,23 +141,7 @@ import TrackerCore
     @Test func concurrentFirstUseOfANewDatabase() throws {
         for _ in 0..<5 {
             let tmp = TempDir()
-            let errors = (0..<6).map { tmp.url.appendingPathComponent("stderr-\($0)") }
-            let procs = try (0..<6).map { i -> Process in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: trackerBinary)
-                p.arguments = ["run", "start", "--db", tmp.db]
-                p.standardOutput = FileHandle.nullDevice
-                _ = FileManager.default.createFile(atPath: errors[i].path, contents: nil)
-                p.standardError = try FileHandle(forWritingTo: errors[i])
-                return p
-            }
-            for p in procs { try p.run() }
-            for p in procs { p.waitUntilExit() }
-            // On a failure, say which process failed and what it printed.
-            let failed = procs.indices.filter { procs[$0].terminationStatus != 0 }.map { i in
-                "process \(i): \(procs[i].terminationReason == .uncaughtSignal ? "signal" : "exit") \(procs[i].terminationStatus): "
-                    + ((try? String(contentsOf: errors[i], encoding: .utf8)) ?? "")
-            }
+            let failed = try trackersTogether(["run", "start", "--db", tmp.db], count: 6, stderrIn: tmp.url)
             #expect(failed.isEmpty, "\(failed)")
         }
     }
