@@ -12,20 +12,30 @@ TRACKER = os.environ.get("TRACKER_BIN") or os.path.join(os.path.dirname(__file__
 
 
 class Server:
-    def __init__(self, tmp, token=None):
+    """`tracker serve` on a free loopback port: on TMP/tracker.db, or on `db` (a path or a
+    postgres:// URL) with `artifacts`. With wait=False it is started but not yet waited for
+    (call wait_listening), so several servers can start at the same moment."""
+
+    def __init__(self, tmp, token=None, db=None, artifacts=None, wait=True):
         self.tmp = tmp
-        self.db = os.path.join(tmp, "tracker.db")
+        self.db = db or os.path.join(tmp, "tracker.db")
         args = [TRACKER, "serve", "--db", self.db, "--port", "0", "--log-level", "warning"]
         env = dict(os.environ)
         env.pop("TRACKER_TOKEN", None)
         if token:
             args += ["--token", token]
+        if artifacts:
+            args += ["--artifacts", artifacts]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.token = token
+        if wait:
+            self.wait_listening()
+
+    def wait_listening(self):
         line = self.proc.stdout.readline()
         if "listening on" not in line:
             raise RuntimeError("tracker serve did not start: " + line + self.proc.stderr.read())
         self.url = line.split("listening on ")[1].split(" ")[0]
-        self.token = token
 
     def cli(self, *args, check=True):
         r = subprocess.run([TRACKER, *args, "--db", self.db], capture_output=True, text=True)
@@ -42,7 +52,7 @@ class Server:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req) as resp:
+            with urllib.request.urlopen(req, timeout=60) as resp:
                 return resp.status, resp.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()

@@ -12,8 +12,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +19,7 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
-from conftest import TRACKER
+from conftest import TRACKER, Server
 
 
 def postgres_base_url():
@@ -40,39 +38,10 @@ def fresh_schema_url(base):
     return base + ("&" if "?" in base else "?") + "search_path=two_" + uuid.uuid4().hex[:12]
 
 
-class PgServer:
-    """One `tracker serve --db postgres://…` on a free loopback port."""
-
-    def __init__(self, db, artifacts):
-        self.db = db
-        env = dict(os.environ)
-        env.pop("TRACKER_TOKEN", None)
-        self.proc = subprocess.Popen(
-            [TRACKER, "serve", "--db", db, "--artifacts", artifacts, "--port", "0", "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-    def wait_listening(self):
-        line = self.proc.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError("tracker serve did not start: " + line + self.proc.stderr.read())
-        self.url = line.split("listening on ")[1].split(" ")[0]
-
-    def request(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                return resp.status, json.loads(resp.read() or b"null")
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def request(server, method, path, body=None):
+    """conftest's Server.request with a successful answer's JSON decoded."""
+    status, raw = server.request(method, path, body)
+    return status, (json.loads(raw or b"null") if status == 200 else raw)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +50,7 @@ def pair():
     db = fresh_schema_url(postgres_base_url())
     with tempfile.TemporaryDirectory() as tmp:
         artifacts = os.path.join(tmp, "artifacts")
-        a, b = PgServer(db, artifacts), PgServer(db, artifacts)
+        a, b = (Server(tmp, db=db, artifacts=artifacts, wait=False) for _ in range(2))
         try:
             a.wait_listening()
             b.wait_listening()
@@ -138,11 +107,11 @@ def test_racing_promotes_across_both_servers_and_the_cli(pair):
     model = "racer"
     register_versions(a.db, model, 3)
     # The first deployment makes `production` a known environment; then the race.
-    assert a.request("POST", "/api/v1/promote", {"model": model, "version": "1", "env": "production"})[0] == 200
+    assert request(a, "POST", "/api/v1/promote", {"model": model, "version": "1", "env": "production"})[0] == 200
 
     def over_http(i):
         server = (a, b)[i % 2]
-        return server.request("POST", "/api/v1/promote", {"model": model, "version": str(i % 3 + 1), "env": "production", "actor": f"h{i}"})
+        return request(server, "POST", "/api/v1/promote", {"model": model, "version": str(i % 3 + 1), "env": "production", "actor": f"h{i}"})
 
     procs = [subprocess.Popen([TRACKER, "promote", model, str(i % 3 + 1), "--to", "production", "--actor", f"c{i}", "--db", a.db],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for i in range(6)]
@@ -154,13 +123,13 @@ def test_racing_promotes_across_both_servers_and_the_cli(pair):
     assert {body["result"] for _, body in answers} <= {"promoted", "already_live"}
 
     for server in (a, b):
-        status, ledger = server.request("GET", f"/api/v1/deployments?model={model}&env=production")
+        status, ledger = request(server, "GET", f"/api/v1/deployments?model={model}&env=production")
         assert status == 200 and len(ledger) >= 2
         assert ledger[0]["from_version"] is None
         for prev, nxt in zip(ledger, ledger[1:]):
             assert nxt["from_version"] == prev["to_version"] and nxt["to_version"] != prev["to_version"], ledger
         now = int(time.time() * 1000) + 1000
-        status, live = server.request("GET", f"/api/v1/deployments?model={model}&env=production&at={now}")
+        status, live = request(server, "GET", f"/api/v1/deployments?model={model}&env=production&at={now}")
         assert status == 200 and [(d["model"], d["env"], d["version"]) for d in live] == [(model, "production", ledger[-1]["to_version"])]
 
 
@@ -190,7 +159,7 @@ def test_soak_log_batch_and_reads_across_both_servers(pair):
             points = [(n * SOAK_POINTS + k, float(w * 1_000_000 + n * SOAK_POINTS + k)) for k in range(SOAK_POINTS)]
             body = {"run_id": rid, "metrics": [{"key": "m", "value": v, "timestamp": ts, "step": s} for s, v in points],
                     "params": [{"key": f"p{n}", "value": str(n)}]}
-            status, answer = server.request("POST", "/api/2.0/mlflow/runs/log-batch", body)
+            status, answer = request(server, "POST", "/api/2.0/mlflow/runs/log-batch", body)
             if status == 200:
                 acked[rid].extend(points)
             else:
