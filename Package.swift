@@ -21,6 +21,9 @@ let package = Package(
         // swift-nio-ssl (BoringSSL), swift-nio-transport-services, swift-metrics,
         // swift-service-lifecycle, swift-atomics and swift-collections into the graph.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // TLS to PostgreSQL (sslmode, sslrootcert, client certificates): NIOSSLContext for
+        // postgres-nio; already in the graph through postgres-nio (not a new package).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The system libsqlite3, through its C API. Only SQLiteKit imports it.
@@ -44,6 +47,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // Turns migrations/*.sql into Swift source at build time, so the binary carries them.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),

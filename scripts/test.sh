@@ -21,7 +21,7 @@ scripts/python-env.sh
 echo "== PostgreSQL 15 for the store's second backend (a throwaway cluster, stopped on exit)"
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/tracker-pg.XXXXXX")
 chmod 755 "$pg_dir" # the cluster runs as user postgres when we are root
-trap 'scripts/pg.sh stop "$pg_dir/cluster"; rm -rf "$pg_dir"' EXIT
+trap 'scripts/pg.sh stop "$pg_dir/cluster"; scripts/pg.sh stop "$pg_dir/tls-cluster"; rm -rf "$pg_dir"' EXIT
 if TRACKER_TEST_POSTGRES_URL=$(scripts/pg.sh start "$pg_dir/cluster"); then
   export TRACKER_TEST_POSTGRES_URL
   echo "PostgreSQL at $TRACKER_TEST_POSTGRES_URL"
@@ -30,6 +30,16 @@ elif [ "${CI:-}" = true ] || [ "${TRACKER_REQUIRE_POSTGRES:-}" = 1 ]; then
   exit 1
 else
   echo "PostgreSQL did not start: the PostgreSQL half of the store suite is skipped (install Debian's 'postgresql')"
+fi
+# A second one with TLS on (its own CA; PostgresTLSTests): sslmode, sslrootcert, client certificates.
+if TRACKER_TEST_POSTGRES_TLS_URL=$(scripts/pg.sh start-tls "$pg_dir/tls-cluster"); then
+  export TRACKER_TEST_POSTGRES_TLS_URL TRACKER_TEST_POSTGRES_TLS_DIR="$pg_dir/tls-cluster/tls"
+  echo "PostgreSQL with TLS at $TRACKER_TEST_POSTGRES_TLS_URL (CA and client certificate in $TRACKER_TEST_POSTGRES_TLS_DIR)"
+elif [ "${CI:-}" = true ] || [ "${TRACKER_REQUIRE_POSTGRES:-}" = 1 ]; then
+  echo "PostgreSQL with TLS is required here (CI=true or TRACKER_REQUIRE_POSTGRES=1) but did not start" >&2
+  exit 1
+else
+  echo "PostgreSQL with TLS did not start: PostgresTLSTests' TLS cases are skipped (needs 'postgresql' and 'openssl')"
 fi
 
 echo "== swift format lint"

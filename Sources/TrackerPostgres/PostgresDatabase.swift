@@ -14,6 +14,8 @@ public final class PGDatabase: SQLDatabase {
     /// Where the database is, as given (without its password), for messages.
     public let path: String
     private let configuration: PostgresConnection.Configuration
+    /// The TLS the URL asks for, and the host it names: to explain a failed connection.
+    private let tls: (settings: PGTLS, host: String)
     private let logger: Logger
     /// Idle connections, how many ids were handed out, and whether `close()` has run.
     private let pool = Mutex<(idle: [Box], nextID: Int, closed: Bool)>(([], 0, false))
@@ -35,12 +37,14 @@ public final class PGDatabase: SQLDatabase {
     }
 
     /// Opens the database named by `url` (postgres://user[:password]@host[:port]/database, with
-    /// optional `?search_path=schema`), connecting once to check it. `maxIdle` connections are
+    /// optional `?search_path=schema` and libpq's `sslmode`, `sslrootcert`, `sslcert`, `sslkey`),
+    /// connecting once to check it. `maxIdle` connections are
     /// kept for reuse.
     public init(url: String, maxIdle: Int = 8) throws {
         let parsed = try PGURL(url)
         self.path = parsed.display
         self.configuration = parsed.configuration
+        self.tls = (parsed.tls, parsed.host)
         var logger = Logger(label: "tracker.postgres")
         logger.logLevel = .critical
         self.logger = logger
@@ -72,6 +76,7 @@ public final class PGDatabase: SQLDatabase {
             ).wait()
             return Box(PGConnection(c, logger: logger))
         } catch {
+            if let why = tls.settings.explain(error, host: tls.host) { throw PGError.tls(path, why) }
             throw PGError.cannotConnect(path, PGError.reason(error))
         }
     }
@@ -141,12 +146,15 @@ public enum PGError: Error, CustomStringConvertible {
     case badURL(String, String)
     /// No connection could be made.
     case cannotConnect(String, String)
+    /// The server was reached but TLS failed (no TLS when required, a certificate that failed a check).
+    case tls(String, String)
 
     public var description: String {
         switch self {
         case .badURL(let url, let why): return "\(url) is not a PostgreSQL URL this tracker reads: \(why)"
         case .cannotConnect(let url, let why):
             return "cannot connect to PostgreSQL at \(url): \(why); check that the server runs and the URL's user, host, port and database"
+        case .tls(let url, let why): return "cannot connect to PostgreSQL at \(url) over TLS: \(why)"
         }
     }
 
@@ -157,51 +165,5 @@ public enum PGError: Error, CustomStringConvertible {
             return String(describing: e.code)
         }
         return String(describing: error)
-    }
-}
-
-/// A parsed postgres:// URL.
-struct PGURL {
-    let configuration: PostgresConnection.Configuration
-    /// The URL without its password.
-    let display: String
-    /// The `search_path` schema the URL names, if any.
-    let schema: String?
-
-    init(_ url: String) throws {
-        guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql" else {
-            throw PGError.badURL(url, "expected postgres://user@host:port/database")
-        }
-        let user = c.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
-        let database = String(c.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty else { throw PGError.badURL(url, "it names no database (…/DATABASE at its end)") }
-        var query: [String: String] = [:]
-        for item in c.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        if let mode = query["sslmode"], mode != "disable" {
-            throw PGError.badURL(url, "sslmode=\(mode) is not supported yet (TLS is planned); use sslmode=disable on a trusted network")
-        }
-        var config: PostgresConnection.Configuration
-        let host = c.host ?? ""
-        if host.isEmpty || host.hasPrefix("/") {
-            let dir = query["host"] ?? (host.isEmpty ? "/var/run/postgresql" : host)
-            config = .init(
-                unixSocketPath: "\(dir)/.s.PGSQL.\(c.port ?? 5432)", username: user, password: c.password, database: database)
-        } else {
-            config = .init(host: host, port: c.port ?? 5432, username: user, password: c.password, database: database, tls: .disable)
-        }
-        if let schema = query["search_path"] {
-            // One schema name only: it is created when missing (as SQLite creates a missing file).
-            guard schema.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) != nil else {
-                throw PGError.badURL(url, "search_path=\(schema) must be one schema name (letters, digits, _)")
-            }
-            config.options.additionalStartupParameters.append(("search_path", schema))
-            self.schema = schema
-        } else {
-            self.schema = nil
-        }
-        self.configuration = config
-        var shown = c
-        shown.password = nil
-        self.display = shown.string ?? url
     }
 }
