@@ -38,8 +38,7 @@ public final class PGDatabase: SQLDatabase {
 
     /// Opens the database named by `url` (postgres://user[:password]@host[:port]/database, with
     /// optional `?search_path=schema` and libpq's `sslmode`, `sslrootcert`, `sslcert`, `sslkey`),
-    /// connecting once to check it. `maxIdle` connections are
-    /// kept for reuse.
+    /// connecting once to check it. `maxIdle` connections are kept for reuse.
     public init(url: String, maxIdle: Int = 8) throws {
         let parsed = try PGURL(url)
         self.path = parsed.display
