@@ -85,7 +85,8 @@ struct RunExec: ParsableCommand {
         process.arguments = argv
         var env = ProcessInfo.processInfo.environment
         env["TRACKER_RUN_ID"] = runID
-        env["TRACKER_DB"] = absolutePath(store.path)
+        // The database as given, not `store.path`: that is the display form, without a password.
+        env["TRACKER_DB"] = absolutePath(options.path)
         env["TRACKER_EVENTS"] = eventsPath
         if let a = artifactOptions.artifacts { env["TRACKER_ARTIFACTS"] = absolutePath(a) }
         process.environment = env
