@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import Synchronization
 import TrackerPostgres
 import TrackerStore
 
@@ -42,7 +43,7 @@ final class TestSchema {
     let url: String
     private let admin: PGDatabase
 
-    init() throws {
+    init(folder: URL) throws {
         guard let base = TestBackend.postgresURL else {
             throw TestBackendError(
                 "PostgreSQL is required (CI=true or TRACKER_REQUIRE_POSTGRES=1) but TRACKER_TEST_POSTGRES_URL is unset; run scripts/test.sh, or start one with scripts/pg.sh start DIR"
@@ -53,10 +54,22 @@ final class TestSchema {
         let schema = name
         try admin.withConnection { try $0.execute("CREATE SCHEMA \(schema)") }
         url = base + (base.contains("?") ? "&" : "?") + "search_path=\(name)"
+        Self.folders.withLock { $0[url] = folder }
+    }
+
+    /// The test folder of each live schema's URL.
+    private static let folders = Mutex<[String: URL]>([:])
+
+    /// The folder of the test whose database `args` name (`--db URL`, `--db=URL`), if any.
+    static func folder(named args: [String]) -> URL? {
+        folders.withLock { folders in
+            args.compactMap { folders[$0.hasPrefix("--db=") ? String($0.dropFirst(5)) : $0] }.first
+        }
     }
 
     deinit {
         let schema = name
+        _ = Self.folders.withLock { $0.removeValue(forKey: url) }
         try? admin.withConnection { try $0.execute("DROP SCHEMA \(schema) CASCADE") }
         admin.close()
     }
