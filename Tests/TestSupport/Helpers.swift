@@ -28,6 +28,13 @@ public final class TempDir {
         postgres = backend == .postgres ? try TestSchema(folder: url) : nil
     }
 
+    /// Fills the test's database with `seed(databasePath)`. On PostgreSQL the seed is written once
+    /// per process and `key` (the seed and its arguments) into a template that each test copies.
+    public func seed(_ key: String, _ seed: (String) throws -> Void) throws {
+        guard let postgres else { return try seed(db) }
+        try postgres.useCopy(of: try SeedTemplates.database(key, seed: seed))
+    }
+
     /// A path inside the folder.
     public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 

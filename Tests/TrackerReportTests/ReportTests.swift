@@ -20,7 +20,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 @Suite struct ReportGoldenTests {
     @Test(arguments: TestBackend.all) func allThreeFormatsMatchTheirGoldenFiles(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         try expectGolden(try reportText(s, format: "md"), "weekly-2026-W47.md")
         try expectGolden(try reportText(s, format: "html"), "weekly-2026-W47.html")
         try expectGolden(try reportText(s, format: "json"), "weekly-2026-W47.json")
@@ -28,7 +28,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 
     @Test(arguments: TestBackend.all) func byteIdenticalRunAfterRunThroughTheCLI(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        _ = try seedReport(tmp.db)
+        _ = try seedReport(tmp)
         let args = ["report", "--week", "2026-W47", "--format", "html", "--db", tmp.db]
         let a = try ok(args)
         let b = try ok(args)
@@ -52,7 +52,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 
     @Test(arguments: TestBackend.all) func alertsOneByOne(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db, coverage: 40)
+        let s = try seedReport(tmp, coverage: 40)
         let r = try report(s)
         let kinds = r.alerts.map { "\($0.kind.rawValue) \($0.model) \($0.metric ?? "")" }
         // pricing is live but silent.
@@ -89,7 +89,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 
     @Test(arguments: TestBackend.all) func failOnAlertExitsFourAfterWriting(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        _ = try seedReport(tmp.db)
+        _ = try seedReport(tmp)
         let out = tmp.file("r.md")
         let r = try tracker(["report", "--week", "2026-W47", "--fail-on-alert", "--out", out, "--db", tmp.db])
         #expect(r.status == 4)
@@ -113,7 +113,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         #expect(throws: TrackerError.self) { try ReportCalendar(zone: "Mars/Olympus") }
         // The report in New York time counts the churn promotion (Wed 10:00Z) in the same week.
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         let r = try report(s, zone: "America/New_York")
         #expect(r.period.since == t("2026-11-16T05:00:00Z"))
         #expect(r.changes.map(\.kind) == ["force", "promote", "rollback"])
@@ -121,7 +121,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 
     @Test(arguments: TestBackend.all) func aWeekWithNoData(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         let r = try report(s, week: "2026-W30")
         #expect(r.models.isEmpty && r.changes.isEmpty && r.alerts.isEmpty)
         #expect(r.delivery.deploymentsThisPeriod == 0 && r.delivery.daysSinceLastDeploy == nil)
@@ -131,7 +131,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 
     @Test(arguments: TestBackend.all) func deliveryFiguresMatchAHandComputedCase(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         let d = try report(s).delivery
         // This week: churn v2 promote, fraud v2 force → 2 deployments; 1 rollback.
         #expect(d.deploymentsThisPeriod == 2 && d.rollbacksThisPeriod == 1)
@@ -189,7 +189,7 @@ func seedCrowded(_ s: Store) throws {
     /// dot sits right of the deployment line (it used to sit at noon, left of it).
     @Test(arguments: TestBackend.all) func aDayPointIsNeverLeftOfTheDeploymentBeforeItsData(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         try seedCrowded(s)
         let html = try reportText(s, models: ["ranker"], format: "html")
         let svg = String(html[html.range(of: "<svg")!.lowerBound...])
@@ -226,7 +226,7 @@ func seedCrowded(_ s: Store) throws {
     /// Item 26: the version that was only ever in staging is "never deployed to production".
     @Test(arguments: TestBackend.all) func neverDeployedSaysWhere(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         _ = try s.deployments.promote(model: "churn", versionRef: "3", env: "staging", actor: "dana", now: t("2026-11-21T09:00:00Z"))
         #expect(try reportText(s, format: "html").contains("Registered versions never deployed to production</td><td class=\"n\">1: churn v3"))
         #expect(try reportText(s, format: "md").contains("Registered versions never deployed to production: 1 — churn v3"))
@@ -235,7 +235,7 @@ func seedCrowded(_ s: Store) throws {
     /// Item 28: every daily entry carries its local date and start.
     @Test(arguments: TestBackend.all) func jsonDailyEntriesCarryTheirDay(_ backend: TestBackend) throws {
         let tmp = try TempDir(backend)
-        _ = try seedReport(tmp.db)
+        _ = try seedReport(tmp)
         let out = try ok(["report", "--week", "2026-W47", "--tz", "Europe/Paris", "--format", "json", "--db", tmp.db])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         let days = try #require((doc["period"] as? [String: Any])?["days"] as? [String])
@@ -277,7 +277,7 @@ enum Browser {
     @Test(.enabled(if: Browser.shouldRun, "chromium is not installed")) func htmlRendersInARealBrowser() throws {
         let chromium = try #require(Browser.chromium, "chromium is required (TRACKER_REQUIRE_BROWSER=1) but not installed")
         let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         let html = tmp.write("report.html", try reportText(s, format: "html"))
         let png = tmp.file("shot.png")
         let p = Process()
@@ -305,7 +305,7 @@ enum Browser {
         #expect(Browser.seleniumReady, "chromium, /usr/bin/chromedriver and .venv (selenium) are required")
         guard Browser.seleniumReady else { return }
         let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         try seedCrowded(s)
         let html = tmp.file("report.html")
         try ok(["report", "--week", "2026-W47", "--format", "html", "--out", html, "--db", tmp.db])

@@ -28,7 +28,7 @@ import TrackerStore
 
         init(_ backend: TestBackend = .sqlite) throws {
             tmp = try TempDir(backend)
-            store = try seedReport(tmp.db)
+            store = try seedReport(tmp)
             artifacts = ArtifactStore(root: tmp.url.appendingPathComponent("artifacts"))
             let exp = try store.experiments.createExperiment(name: "churn-training")
             expID = exp.id
