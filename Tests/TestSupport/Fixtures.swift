@@ -12,6 +12,12 @@ public func t(_ iso: String) -> Int64 { try! TimeParser.parse(iso) }
 ///   v3 registered Nov 20, never deployed. Predictions with scores, ~80% labeled.
 /// - fraud: v1 live; v2 force-promoted Tue Nov 17, rolled back Thu Nov 19. Hourly precision windows.
 /// - pricing: v1 live since Oct 15, no live data at all.
+public func seedReport(_ tmp: TempDir, coverage: Int = 80) throws -> Store {
+    try tmp.seed("report_\(coverage)") { try seedReport($0, coverage: coverage).close() }
+    return try Store.open(path: tmp.db)
+}
+
+/// The report scenario (see `seedReport(_:coverage:)`) written into the database at `path`.
 public func seedReport(_ path: String, coverage: Int = 80) throws -> Store {
     let s = try Store.open(path: path)
     let exp = try s.experiments.ensureExperiment(name: "report")

@@ -25,7 +25,14 @@ public final class TempDir {
     public init(_ backend: TestBackend) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        postgres = backend == .postgres ? try TestSchema() : nil
+        postgres = backend == .postgres ? try TestSchema(folder: url) : nil
+    }
+
+    /// Fills the test's database with `seed(databasePath)`. On PostgreSQL the seed is written once
+    /// per process and `key` (the seed and its arguments) into a template that each test copies.
+    public func seed(_ key: String, _ seed: (String) throws -> Void) throws {
+        guard let postgres else { return try seed(db) }
+        try postgres.useCopy(of: try SeedTemplates.database(key, seed: seed))
     }
 
     /// A path inside the folder.
@@ -66,7 +73,9 @@ public let trackerBinary: String = {
         .deletingLastPathComponent().appendingPathComponent(".build/debug/tracker").path
 }()
 
-/// Runs the real `tracker` with `args`; `env` is added to this process's environment.
+/// Runs the real `tracker` with `args`; `env` is added to this process's environment. With a
+/// test's PostgreSQL database in `args` it runs in that test's folder, so the artifacts folder
+/// (`./tracker-artifacts` for a PostgreSQL URL) is the test's own.
 @discardableResult
 public func tracker(_ args: [String], env: [String: String] = [:], stdin: String? = nil, cwd: String? = nil) throws -> CLIResult {
     let p = Process()
@@ -78,7 +87,7 @@ public func tracker(_ args: [String], env: [String: String] = [:], stdin: String
     environment.removeValue(forKey: "TRACKER_RUN_ID")
     for (k, v) in env { environment[k] = v }
     p.environment = environment
-    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    if let folder = cwd.map({ URL(fileURLWithPath: $0) }) ?? TestSchema.folder(named: args + env.values) { p.currentDirectoryURL = folder }
     let out = Pipe()
     let err = Pipe()
     p.standardOutput = out
@@ -122,6 +131,7 @@ public func trackersTogether(_ args: [String], count: Int, stderrIn dir: URL) th
         let p = Process()
         p.executableURL = URL(fileURLWithPath: trackerBinary)
         p.arguments = args
+        if let folder = TestSchema.folder(named: args) { p.currentDirectoryURL = folder }
         p.standardOutput = FileHandle.nullDevice
         _ = FileManager.default.createFile(atPath: errors[i].path, contents: nil)
         p.standardError = try FileHandle(forWritingTo: errors[i])

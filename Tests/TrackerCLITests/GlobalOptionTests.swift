@@ -5,8 +5,8 @@ import TrackerCore
 /// `--db` is one option group every command gets through ArgumentParser: after the subcommand,
 /// before it (`tracker --db PATH run list`, as `git -C DIR log`), or from `$TRACKER_DB`.
 @Suite struct GlobalOptionTests {
-    @Test func dbBeforeTheSubcommandIsTheSameDatabase() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func dbBeforeTheSubcommandIsTheSameDatabase(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         try ok(["--db", tmp.db, "experiment", "create", "before"])
         try ok(["--db=\(tmp.db)", "run", "start", "--experiment", "before"])
         let names = try requireJSON(try ok(["experiment", "list", "--json", "--db", tmp.db])).arrayValue?.compactMap { $0["name"]?.stringValue }

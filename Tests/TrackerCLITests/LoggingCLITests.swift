@@ -3,8 +3,8 @@ import Testing
 import TrackerCore
 
 @Suite struct LoggingCLITests {
-    @Test func logAndShowEndToEnd() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func logAndShowEndToEnd(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let run = try ok(["run", "start", "--experiment", "churn", "--name", "lr-0.01", "--tag", "team=growth"] + db)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -51,8 +51,8 @@ import TrackerCore
         #expect(list.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Default", "churn"])
     }
 
-    @Test func paramChangeIsRejected() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func paramChangeIsRejected(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try ok(["run", "start", "--db", tmp.db]).trimmingCharacters(in: .whitespacesAndNewlines)
         try ok(["log", "param", run, "lr", "0.01", "--db", tmp.db])
         let r = try tracker(["log", "param", run, "lr", "0.02", "--db", tmp.db])
@@ -62,8 +62,8 @@ import TrackerCore
         #expect(show["params"]?["lr"] == .string("0.01"))
     }
 
-    @Test func badKeysAndUnknownRunsAreClearErrors() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func badKeysAndUnknownRunsAreClearErrors(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try ok(["run", "start", "--db", tmp.db]).trimmingCharacters(in: .whitespacesAndNewlines)
         let bad = try tracker(["log", "metric", run, "loss$", "1", "--db", tmp.db])
         #expect(bad.status == 1 && bad.stderr.contains("not allowed"))
@@ -76,8 +76,8 @@ import TrackerCore
         #expect(nan.status == 2 && nan.stderr.contains("not a number") && nan.stderr.contains("Usage: tracker log metric"))
     }
 
-    @Test func ingestWithRunStartAndEnd() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func ingestWithRunStartAndEnd(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = tmp.write("model.pkl", "pickle")
         let file = tmp.write(
             "events.jsonl",
@@ -108,8 +108,8 @@ import TrackerCore
         #expect(try JSON.parse(hist).arrayValue?.map { $0["value"] } == [.double(0.31), .string("NaN")])
     }
 
-    @Test func badLineRejectsItsWholeBatchAndNamesFileAndLine() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func badLineRejectsItsWholeBatchAndNamesFileAndLine(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try ok(["run", "start", "--db", tmp.db]).trimmingCharacters(in: .whitespacesAndNewlines)
         var lines: [String] = []
         for i in 0..<25 { lines.append(#"{"type":"metric","key":"m","value":\#(i),"step":\#(i)}"#) }
@@ -124,8 +124,8 @@ import TrackerCore
         #expect(hist.arrayValue?.count == 20)
     }
 
-    @Test func malformedJSONAndUnknownTypes() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func malformedJSONAndUnknownTypes(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try ok(["run", "start", "--db", tmp.db]).trimmingCharacters(in: .whitespacesAndNewlines)
         let r = try tracker(
             ["ingest", "-", "--run", run, "--db", tmp.db], stdin: "{\"type\":\"metric\",\"key\":\"a\",\"value\":1}\n{not json\n")
@@ -138,8 +138,8 @@ import TrackerCore
         #expect(hist.arrayValue?.isEmpty == true)
     }
 
-    @Test func paramConflictInIngestNamesTheLine() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func paramConflictInIngestNamesTheLine(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try ok(["run", "start", "--db", tmp.db]).trimmingCharacters(in: .whitespacesAndNewlines)
         let r = try tracker(
             ["ingest", "-", "--run", run, "--db", tmp.db],
@@ -156,8 +156,8 @@ import TrackerCore
         #expect(show["metrics"] == .array([]))
     }
 
-    @Test func fourProcessesIngestingAtOnceLoseNothing() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func fourProcessesIngestingAtOnceLoseNothing(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         try ok(["init", "--db", tmp.db])
         var files: [String] = []
         for p in 0..<4 {
@@ -203,8 +203,8 @@ import TrackerCore
             """)
     }
 
-    @Test func pythonHelperLogsAndRunFinishes() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func pythonHelperLogsAndRunFinishes(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = script(
             tmp,
             """
@@ -231,8 +231,8 @@ import TrackerCore
         #expect(metrics.first { $0["key"] == .string("nan") }?["value"] == .string("NaN"))
     }
 
-    @Test func exitStatusIsPassedThroughAndRunFails() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func exitStatusIsPassedThroughAndRunFails(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = script(tmp, "tl.log_metric('before_crash', 1.0)\nsys.exit(3)")
         let r = try tracker(["run", "exec", "--db", tmp.db, "--", "python3", s])
         #expect(r.status == 3)
@@ -243,8 +243,8 @@ import TrackerCore
         #expect(run["metrics"]?.arrayValue?.first?["key"] == .string("before_crash"))
     }
 
-    @Test func killedBySignalIsKilled() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func killedBySignalIsKilled(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = script(tmp, "tl.log_metric('x', 1.0)\ntl.flush()\nos.kill(os.getpid(), signal.SIGKILL)")
         let r = try tracker(["run", "exec", "--db", tmp.db, "--", "python3", s])
         #expect(r.status == 128 + 9)
@@ -253,8 +253,8 @@ import TrackerCore
         #expect(run["metrics"]?.arrayValue?.count == 1)
     }
 
-    @Test func sigintIsForwardedAndRunIsKilled() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func sigintIsForwardedAndRunIsKilled(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = script(tmp, "tl.log_metric('x', 1.0)\ntl.flush()\nopen(sys.argv[1], 'w').close()\ntime.sleep(30)")
         let marker = tmp.file("started")
         let p = Process()
@@ -274,8 +274,8 @@ import TrackerCore
         #expect(run["metrics"]?.arrayValue?.count == 1)
     }
 
-    @Test func helperOutsideExecWarnsOnce() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func helperOutsideExecWarnsOnce(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = script(tmp, "tl.log_metric('a', 1)\ntl.log_metric('b', 2)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

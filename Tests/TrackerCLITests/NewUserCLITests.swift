@@ -86,8 +86,8 @@ import TrackerStore
 
     // MARK: - 6, 7, 16: promote output
 
-    @Test func humanOutputHasFourSignificantDigitsAndJSONKeepsFullPrecision() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func humanOutputHasFourSignificantDigitsAndJSONKeepsFullPrecision(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let run = try registered(tmp)
         let promote = try ok(["promote", "tumor", "1", "--to", "staging", "--require", "accuracy >= 0.9"] + db)
@@ -103,8 +103,8 @@ import TrackerStore
         #expect(history.arrayValue?.first?["gates"]?.arrayValue?.first?["detail"] == .string("accuracy = 0.954954954954955"))
     }
 
-    @Test func blockedPromoteSaysSoOnceOnStderrAfterTheTable() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func blockedPromoteSaysSoOnceOnStderrAfterTheTable(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registered(tmp, accuracy: "0.8")
         let r = try tracker(["promote", "tumor", "1", "--to", "production", "--require", "accuracy >= 0.9", "--db", tmp.db])
         #expect(r.status == 3)
@@ -118,8 +118,8 @@ import TrackerStore
         #expect(fail != nil && error != nil && fail!.lowerBound < error!.lowerBound, "\(both)")
     }
 
-    @Test func promoteByAliasNamesTheVersion() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func promoteByAliasNamesTheVersion(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         _ = try registered(tmp)
         _ = try registered(tmp)
@@ -132,8 +132,8 @@ import TrackerStore
 
     // MARK: - 8, 12: usage errors
 
-    @Test func unknownGateOperatorIsNamedWithTheValidOnes() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func unknownGateOperatorIsNamedWithTheValidOnes(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registered(tmp)
         let r = try tracker(["gate", "set", "tumor", "--env", "production", "--require", "accuracy => 0.9", "--db", tmp.db])
         #expect(r.status == 2)
@@ -144,8 +144,8 @@ import TrackerStore
         #expect(try GateExpression.parse("loss<=1e-3").op == .le)
     }
 
-    @Test func usageErrorsExitTwoWithTheSubcommandsUsage() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func usageErrorsExitTwoWithTheSubcommandsUsage(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try registered(tmp)
         let cases: [([String], String)] = [
             (["run", "end", run, "--status", "DONE"], "Usage: tracker run end"),
@@ -173,8 +173,8 @@ import TrackerStore
 
     // MARK: - 14: experiments created on first use
 
-    @Test func creatingAnExperimentOnFirstUseIsAnnounced() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func creatingAnExperimentOnFirstUseIsAnnounced(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let first = try tracker(["run", "start", "--experiment", "typo-experimnt"] + db)
         #expect(first.status == 0 && first.stderr.contains("created experiment 'typo-experimnt'"), "\(first.stderr)")
@@ -191,8 +191,8 @@ import TrackerStore
 
     // MARK: - 15: short run ids
 
-    @Test func aUniquePrefixOfSixCharactersNamesARun() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func aUniquePrefixOfSixCharactersNamesARun(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let run = try registered(tmp)
         let short = String(run.prefix(8))
@@ -225,8 +225,8 @@ import TrackerStore
 
     // MARK: - 17, 18: listings
 
-    @Test func metricHistoryHasISOTimesInAlignedColumns() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func metricHistoryHasISOTimesInAlignedColumns(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let run = try ok(["run", "start"] + db).trimmingCharacters(in: .whitespacesAndNewlines)
         try ok(["log", "metric", run, "loss", "0.5", "--step", "1", "--time", "2026-11-23T10:00:00Z"] + db)
@@ -253,8 +253,8 @@ import TrackerStore
         for ms in samples { #expect(iso.format(ms) == TimeParser.format(ms), "\(ms)") }
     }
 
-    @Test func deploymentsAtATimeWithNothingLivePrintsOnlyTheMessage() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func deploymentsAtATimeWithNothingLivePrintsOnlyTheMessage(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         _ = try registered(tmp)
         let out = try ok(["deployments", "--at", "2026-11-26", "--db", tmp.db])
         #expect(out == "nothing was live at 2026-11-26T00:00:00Z\n", "\(out)")
@@ -313,8 +313,8 @@ final class ServerProcess {
 
 /// `promote`'s must-beat-current reads the direction configured with `live config --direction`.
 @Suite struct PromoteDirectionCLITests {
-    @Test func mustBeatUsesTheConfiguredDirection() throws {
-        let dir = TempDir()
+    @Test(arguments: TestBackend.all) func mustBeatUsesTheConfiguredDirection(_ backend: TestBackend) throws {
+        let dir = try TempDir(backend)
         let db = ["--db", dir.db]
         try ok(["model", "register", "drifty"] + db)
         try ok(["model", "register", "drifty"] + db)

@@ -37,8 +37,8 @@ func gapJSON(_ db: [String], _ extra: [String] = []) throws -> (text: String, so
 }
 
 @Suite struct RollupCLITests {
-    @Test func pruneKeepsTheGapFromRollupsAndSaysWhatItDeleted() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func pruneKeepsTheGapFromRollupsAndSaysWhatItDeleted(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try rollupCLIStore(tmp)
         let before = try gapJSON(db)
         #expect(before.sources.allSatisfy { $0.contains("raw") } && !before.sources.isEmpty)
@@ -59,8 +59,8 @@ func gapJSON(_ db: [String], _ extra: [String] = []) throws -> (text: String, so
         #expect(try ok(["live", "prune", "--help"]).contains("rounded down to its hour"))
     }
 
-    @Test func rebuildRollupsReportsProgressAndChangesNoFigure() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func rebuildRollupsReportsProgressAndChangesNoFigure(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try rollupCLIStore(tmp)
         let before = try gapJSON(db, ["--source", "rollup"])
         let r = try tracker(["live", "rebuild-rollups", "--model", "m", "--batch-size", "70"] + db)
@@ -72,8 +72,8 @@ func gapJSON(_ db: [String], _ extra: [String] = []) throws -> (text: String, so
         #expect(try tracker(["live", "rebuild-rollups", "--model", "nope"] + db).status != 0)
     }
 
-    @Test func dbStatusShowsRawAndRollupRowsAndBytes() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func dbStatusShowsRawAndRollupRowsAndBytes(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try rollupCLIStore(tmp)
         let text = try ok(["db", "status"] + db)
         #expect(text.contains("live tables (rows, bytes with indexes):"))

@@ -29,8 +29,8 @@ import TrackerCore
 
     // MARK: - 1: a typo'd environment
 
-    @Test func promoteToATypoedEnvironmentFailsUnlessNewEnv() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func promoteToATypoedEnvironmentFailsUnlessNewEnv(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try deployed(tmp)
         let expected =
             "error: environment 'prodution' is new (known: production, staging); check the name, or pass --new-env to create it\n"
@@ -46,15 +46,15 @@ import TrackerCore
         try ok(["promote", "tumor", "2", "--to", "staging"] + db)
     }
 
-    @Test func theFirstEnvironmentOfAFreshDatabaseNeedsNoFlag() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func theFirstEnvironmentOfAFreshDatabaseNeedsNoFlag(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         try ok(["model", "register", "tumor"] + db)
         try ok(["promote", "tumor", "1", "--to", "production"] + db)
     }
 
-    @Test func liveRecordToATypoedEnvironmentFailsUnlessNewEnv() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func liveRecordToATypoedEnvironmentFailsUnlessNewEnv(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try deployed(tmp)
         let args = ["live", "record", "tumor", "--env", "prodution", "--metric", "accuracy", "--value", "0.9", "--count", "10"] + db
         let r = try tracker(args)
@@ -66,8 +66,8 @@ import TrackerCore
 
     // MARK: - 2, 3: an unknown environment in report and gate show
 
-    @Test func reportOnAnUnknownEnvironmentSaysSo() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func reportOnAnUnknownEnvironmentSaysSo(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try deployed(tmp)
         let r = try tracker(["report", "--env", "prod", "--since", "2026-11-01", "--until", "2026-11-08"] + db)
         #expect(r.status == 0)
@@ -78,8 +78,8 @@ import TrackerCore
         #expect(!known.stderr.contains("note:"))
     }
 
-    @Test func gateShowForAnEnvironmentWithoutGatesNamesTheOnesWithGates() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func gateShowForAnEnvironmentWithoutGatesNamesTheOnesWithGates(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try deployed(tmp)
         #expect(try ok(["gate", "show", "tumor", "--env", "prod"] + db) == "no gates for tumor in prod; environments with gates: production, staging\n")
         try ok(["model", "register", "other"] + db)
@@ -91,8 +91,8 @@ import TrackerCore
 
     // MARK: - 4, 5, 6: versions and metrics that do not exist
 
-    @Test func gapAndRollbackOfAVersionThatDoesNotExistListTheVersions() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func gapAndRollbackOfAVersionThatDoesNotExistListTheVersions(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try deployed(tmp)
         let gap = try tracker(["gap", "tumor", "--model-version", "7"] + db)
         #expect(gap.status == 1)
@@ -105,8 +105,8 @@ import TrackerCore
         try ok(["rollback", "tumor", "--env", "staging", "--to", "2"] + db)
     }
 
-    @Test func metricHistoryOfAnUnknownKeyListsTheRunsMetrics() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func metricHistoryOfAnUnknownKeyListsTheRunsMetrics(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let run = try ok(["run", "start", "--experiment", "e"] + db).trimmingCharacters(in: .whitespacesAndNewlines)
         try ok(["log", "metric", run, "roc_auc", "0.9"] + db)
@@ -123,8 +123,8 @@ import TrackerCore
 
     // MARK: - 7: the same bad value exits the same way
 
-    @Test func badTimesAndValuesInGapAndLiveAreUsageErrors() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func badTimesAndValuesInGapAndLiveAreUsageErrors(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = try deployed(tmp)
         let record = ["live", "record", "tumor", "--env", "production", "--metric", "accuracy"]
         let cases: [([String], String)] = [
@@ -170,8 +170,8 @@ import TrackerCore
 
     // MARK: - 9: order-by errors say order-by
 
-    @Test func aBadOrderBySaysOrderBy() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func aBadOrderBySaysOrderBy(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let r = try tracker(["run", "list", "--order-by", "metrics.roc_auc DESCENDING", "--db", tmp.db])
         #expect(r.status == 2)
         #expect(r.stderr.contains("order-by syntax error at column 17: expected ASC or DESC after the key"), "\(r.stderr)")

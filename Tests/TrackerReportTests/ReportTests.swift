@@ -18,17 +18,17 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
 }
 
 @Suite struct ReportGoldenTests {
-    @Test func allThreeFormatsMatchTheirGoldenFiles() throws {
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func allThreeFormatsMatchTheirGoldenFiles(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp)
         try expectGolden(try reportText(s, format: "md"), "weekly-2026-W47.md")
         try expectGolden(try reportText(s, format: "html"), "weekly-2026-W47.html")
         try expectGolden(try reportText(s, format: "json"), "weekly-2026-W47.json")
     }
 
-    @Test func byteIdenticalRunAfterRunThroughTheCLI() throws {
-        let tmp = TempDir()
-        _ = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func byteIdenticalRunAfterRunThroughTheCLI(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        _ = try seedReport(tmp)
         let args = ["report", "--week", "2026-W47", "--format", "html", "--db", tmp.db]
         let a = try ok(args)
         let b = try ok(args)
@@ -50,9 +50,9 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         return try s.weeklyReport(ReportOptions(period: try cal.period(week: week)), calendar: cal)
     }
 
-    @Test func alertsOneByOne() throws {
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db, coverage: 40)
+    @Test(arguments: TestBackend.all) func alertsOneByOne(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp, coverage: 40)
         let r = try report(s)
         let kinds = r.alerts.map { "\($0.kind.rawValue) \($0.model) \($0.metric ?? "")" }
         // pricing is live but silent.
@@ -69,8 +69,8 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         #expect(!r2.alerts.contains { $0.kind == .lowCoverage })
     }
 
-    @Test func weekOverWeekDegradation() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func weekOverWeekDegradation(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let s = try Store.open(path: tmp.db)
         _ = try s.registry.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
         _ = try s.deployments.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
@@ -87,9 +87,9 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         #expect(r.models.first?.metrics.first?.change.map { abs($0 + 0.05) < 1e-12 } == true)
     }
 
-    @Test func failOnAlertExitsFourAfterWriting() throws {
-        let tmp = TempDir()
-        _ = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func failOnAlertExitsFourAfterWriting(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        _ = try seedReport(tmp)
         let out = tmp.file("r.md")
         let r = try tracker(["report", "--week", "2026-W47", "--fail-on-alert", "--out", out, "--db", tmp.db])
         #expect(r.status == 4)
@@ -100,7 +100,7 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         #expect(unknown.status == 1 && unknown.stderr.contains("models: churn, fraud, pricing"))
     }
 
-    @Test func weekBoundariesInANonUTCZone() throws {
+    @Test(arguments: TestBackend.all) func weekBoundariesInANonUTCZone(_ backend: TestBackend) throws {
         let cal = try ReportCalendar(zone: "America/New_York")
         let w = try cal.week("2026-W47")
         #expect(w.since == t("2026-11-16T05:00:00Z") && w.until == t("2026-11-23T05:00:00Z"))
@@ -112,16 +112,16 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         #expect(try ReportCalendar(zone: "UTC").lastCompleteWeek(now: t("2026-11-23T00:00:00Z")).label == "2026-W47")
         #expect(throws: TrackerError.self) { try ReportCalendar(zone: "Mars/Olympus") }
         // The report in New York time counts the churn promotion (Wed 10:00Z) in the same week.
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp)
         let r = try report(s, zone: "America/New_York")
         #expect(r.period.since == t("2026-11-16T05:00:00Z"))
         #expect(r.changes.map(\.kind) == ["force", "promote", "rollback"])
     }
 
-    @Test func aWeekWithNoData() throws {
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func aWeekWithNoData(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp)
         let r = try report(s, week: "2026-W30")
         #expect(r.models.isEmpty && r.changes.isEmpty && r.alerts.isEmpty)
         #expect(r.delivery.deploymentsThisPeriod == 0 && r.delivery.daysSinceLastDeploy == nil)
@@ -129,9 +129,9 @@ func reportText(_ s: Store, week: String = "2026-W47", zone: String = "UTC", mod
         #expect(md.contains("**0 models in production**") && md.contains("No promotions or rollbacks."))
     }
 
-    @Test func deliveryFiguresMatchAHandComputedCase() throws {
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func deliveryFiguresMatchAHandComputedCase(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp)
         let d = try report(s).delivery
         // This week: churn v2 promote, fraud v2 force → 2 deployments; 1 rollback.
         #expect(d.deploymentsThisPeriod == 2 && d.rollbacksThisPeriod == 1)
@@ -187,9 +187,9 @@ func seedCrowded(_ s: Store) throws {
 @Suite struct ReportItemTests {
     /// Item 23: ranker's first data came at 20:00 on Wednesday, after its deployments; that day's
     /// dot sits right of the deployment line (it used to sit at noon, left of it).
-    @Test func aDayPointIsNeverLeftOfTheDeploymentBeforeItsData() throws {
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func aDayPointIsNeverLeftOfTheDeploymentBeforeItsData(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp)
         try seedCrowded(s)
         let html = try reportText(s, models: ["ranker"], format: "html")
         let svg = String(html[html.range(of: "<svg")!.lowerBound...])
@@ -203,11 +203,11 @@ func seedCrowded(_ s: Store) throws {
     }
 
     /// Item 25: human output never prints exponents for everyday values.
-    @Test func vsLastPeriodPrintsPlainDecimals() throws {
+    @Test(arguments: TestBackend.all) func vsLastPeriodPrintsPlainDecimals(_ backend: TestBackend) throws {
         #expect(ReportFormat.value(-1.324e-05) == "-0.00001324")
         #expect(ReportFormat.value(0.00042) == "0.00042" && ReportFormat.value(1_234_567) == "1234567")
         #expect(ReportFormat.signed(1.5e-7) == "+0.00000015" && ReportFormat.value(0.954954954954955) == "0.955")
-        let tmp = TempDir()
+        let tmp = try TempDir(backend)
         let s = try Store.open(path: tmp.db)
         _ = try s.registry.registerVersion(name: "m", runID: nil, now: t("2026-11-01T00:00:00Z"))
         _ = try s.deployments.promote(model: "m", versionRef: "1", env: "production", actor: "a", now: t("2026-11-01T00:00:00Z"))
@@ -224,18 +224,18 @@ func seedCrowded(_ s: Store) throws {
     }
 
     /// Item 26: the version that was only ever in staging is "never deployed to production".
-    @Test func neverDeployedSaysWhere() throws {
-        let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func neverDeployedSaysWhere(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try seedReport(tmp)
         _ = try s.deployments.promote(model: "churn", versionRef: "3", env: "staging", actor: "dana", now: t("2026-11-21T09:00:00Z"))
         #expect(try reportText(s, format: "html").contains("Registered versions never deployed to production</td><td class=\"n\">1: churn v3"))
         #expect(try reportText(s, format: "md").contains("Registered versions never deployed to production: 1 — churn v3"))
     }
 
     /// Item 28: every daily entry carries its local date and start.
-    @Test func jsonDailyEntriesCarryTheirDay() throws {
-        let tmp = TempDir()
-        _ = try seedReport(tmp.db)
+    @Test(arguments: TestBackend.all) func jsonDailyEntriesCarryTheirDay(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        _ = try seedReport(tmp)
         let out = try ok(["report", "--week", "2026-W47", "--tz", "Europe/Paris", "--format", "json", "--db", tmp.db])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         let days = try #require((doc["period"] as? [String: Any])?["days"] as? [String])
@@ -277,7 +277,7 @@ enum Browser {
     @Test(.enabled(if: Browser.shouldRun, "chromium is not installed")) func htmlRendersInARealBrowser() throws {
         let chromium = try #require(Browser.chromium, "chromium is required (TRACKER_REQUIRE_BROWSER=1) but not installed")
         let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         let html = tmp.write("report.html", try reportText(s, format: "html"))
         let png = tmp.file("shot.png")
         let p = Process()
@@ -305,7 +305,7 @@ enum Browser {
         #expect(Browser.seleniumReady, "chromium, /usr/bin/chromedriver and .venv (selenium) are required")
         guard Browser.seleniumReady else { return }
         let tmp = TempDir()
-        let s = try seedReport(tmp.db)
+        let s = try seedReport(tmp)
         try seedCrowded(s)
         let html = tmp.file("report.html")
         try ok(["report", "--week", "2026-W47", "--format", "html", "--out", html, "--db", tmp.db])

@@ -258,8 +258,8 @@ import TrackerStore
         }
     }
 
-    @Test func runSearchRefusesFiltersAndOrdersInTheReferencesWords() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func runSearchRefusesFiltersAndOrdersInTheReferencesWords(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let cases: [(String, String)] = [
                 (#"{"experiment_ids":["0"],"filter":"metrics.acc ~ 1"}"#, "Invalid comparator '~' not one of '{'>', '>=', '!=', '=', '<', '<='}"),
@@ -279,8 +279,8 @@ import TrackerStore
         }
     }
 
-    @Test func runSearchTakesBareAttributesAndILIKEOnRunName() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func runSearchTakesBareAttributesAndILIKEOnRunName(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             for name in ["Ranger", "other"] {
                 _ = try await post(client, "runs/create", #"{"experiment_id":"0","run_name":"\#(name)"}"#)
@@ -294,8 +294,8 @@ import TrackerStore
         }
     }
 
-    @Test func loggedModelSearchRefusesAnOperatorInTheReferencesWords() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func loggedModelSearchRefusesAnOperatorInTheReferencesWords(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let (status, message) = try await post(client, "logged-models/search", #"{"experiment_ids":["0"],"filter":"bogus ~ 1"}"#)
             #expect(status == .badRequest)
@@ -303,8 +303,8 @@ import TrackerStore
         }
     }
 
-    @Test func keysAndChangedParamsAreRefusedInTheReferencesWords() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func keysAndChangedParamsAreRefusedInTheReferencesWords(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
                 json($0)["run"]?["info"]?["run_id"]?.stringValue ?? ""
@@ -330,8 +330,8 @@ import TrackerStore
         }
     }
 
-    @Test func versionSourcesWithRelativePathsAreRefusedBeforeTheModelLookup() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func versionSourcesWithRelativePathsAreRefusedBeforeTheModelLookup(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             for source in ["s3://bucket", "s3://bucket/a/../b", "runs:/x/%2E%2E/y", "mlflow-artifacts:/a/./b"] {
                 let (status, message) = try await post(client, "model-versions/create", #"{"name":"no-such-model","source":"\#(source)"}"#)
@@ -350,8 +350,8 @@ import TrackerStore
         }
     }
 
-    @Test func artifactRootListsTheExperimentsThatHoldArtifacts() async throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func artifactRootListsTheExperimentsThatHoldArtifacts(_ backend: TestBackend) async throws {
+        let tmp = try TempDir(backend)
         try await app(tmp).test(.router) { client in
             let run = try await client.execute(uri: "/api/2.0/mlflow/runs/create", method: .post, body: body(#"{"experiment_id":"0"}"#)) {
                 json($0)["run"]?["info"]?["run_id"]?.stringValue ?? ""

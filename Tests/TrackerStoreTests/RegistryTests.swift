@@ -21,8 +21,8 @@ func registrySetup(_ tmp: TempDir) throws -> [String] {
 }
 
 @Suite struct RegistryCLITests {
-    @Test func registerSnapshotsOfflineMetricsAndArtifactDigest() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func registerSnapshotsOfflineMetricsAndArtifactDigest(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let db = ["--db", tmp.db]
         let r = try ok(["run", "start"] + db).trimmingCharacters(in: .whitespacesAndNewlines)
         try ok(["log", "metric", r, "test_accuracy", "0.9"] + db)

@@ -72,8 +72,8 @@ import TrackerCore
         #expect((try? JSON.parse(String(repeating: "[", count: 64) + String(repeating: "]", count: 64))) != nil)
     }
 
-    @Test func jsonlLineLengthIsBounded() throws {
-        let tmp = TempDir()
+    @Test(arguments: TestBackend.all) func jsonlLineLengthIsBounded(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
         let run = try ok(["run", "start", "--db", tmp.db]).trimmingCharacters(in: .whitespacesAndNewlines)
         let long = #"{"type":"tag","key":"k","value":""# + String(repeating: "x", count: 1 << 20) + "\"}\n"
         let r = try tracker(["ingest", "-", "--run", run, "--db", tmp.db], stdin: #"{"type":"metric","key":"a","value":1}"# + "\n" + long)

@@ -20,14 +20,15 @@ import TrackerStore
     // @unchecked: every field is set in init and only read afterwards; TempDir (a class) only
     // removes its folder when the fixture goes away.
     struct Fixture: @unchecked Sendable {
-        let tmp = TempDir()
+        let tmp: TempDir
         let store: Store
         let artifacts: ArtifactStore
         let expID: Int64
         var runIDs: [String] = []
 
-        init() throws {
-            store = try seedReport(tmp.db)
+        init(_ backend: TestBackend = .sqlite) throws {
+            tmp = try TempDir(backend)
+            store = try seedReport(tmp)
             artifacts = ArtifactStore(root: tmp.url.appendingPathComponent("artifacts"))
             let exp = try store.experiments.createExperiment(name: "churn-training")
             expID = exp.id
@@ -104,8 +105,8 @@ import TrackerStore
         for s in contains { #expect(p.body.contains(s), "missing: \(s)", sourceLocation: sourceLocation) }
     }
 
-    @Test func homeShowsProductionFirst() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func homeShowsProductionFirst(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let p = try await Self.get(client, "/")
             Self.expectPage(p, ["Production", "churn", "fraud", "pricing", "Recent promotions and rollbacks", "churn-training", "badge"])
@@ -115,8 +116,8 @@ import TrackerStore
         }
     }
 
-    @Test func runsTableFiltersSortsPagesAndPicksColumns() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func runsTableFiltersSortsPagesAndPicksColumns(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let base = "/experiments/\(f.expID)"
             let all = try await Self.get(client, base)
@@ -143,8 +144,8 @@ import TrackerStore
         }
     }
 
-    @Test func hostileNamesRenderAsText() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func hostileNamesRenderAsText(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
             for uri in ["/experiments/\(f.expID)", "/runs/\(f.runIDs[0])", "/compare?run=\(f.runIDs[0])&run=\(f.runIDs[1])"] {
@@ -156,8 +157,8 @@ import TrackerStore
         }
     }
 
-    @Test func runPageShowsOverviewMetricsArtifactsAndVersions() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func runPageShowsOverviewMetricsArtifactsAndVersions(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let id = f.runIDs[1]
             let p = try await Self.get(client, "/runs/\(id)")
@@ -177,8 +178,8 @@ import TrackerStore
         }
     }
 
-    @Test func artifactsNeverRunAsPages() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func artifactsNeverRunAsPages(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let id = f.runIDs[1]
             for name in ["evil.html", "evil.svg"] {
@@ -203,8 +204,8 @@ import TrackerStore
         }
     }
 
-    @Test func compareShowsDifferencesAndNeedsTwoToTwentyRuns() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func compareShowsDifferencesAndNeedsTwoToTwentyRuns(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let q = f.runIDs.prefix(3).map { "run=\($0)" }.joined(separator: "&")
             let p = try await Self.get(client, "/compare?\(q)&smooth=0.6")
@@ -214,8 +215,8 @@ import TrackerStore
         }
     }
 
-    @Test func modelPagesShowLedgerGatesAndTheCommandButNoPromoteButton() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func modelPagesShowLedgerGatesAndTheCommandButNoPromoteButton(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             Self.expectPage(try await Self.get(client, "/models"), ["churn", "fraud", "v1 in production"])
             let p = try await Self.get(client, "/models/fraud")
@@ -226,8 +227,8 @@ import TrackerStore
         }
     }
 
-    @Test func gapAndWeeklyReportPages() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func gapAndWeeklyReportPages(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let gap = try await Self.get(client, "/gap?model=churn&env=production&until=2026-11-23&days=7")
             Self.expectPage(gap, ["Live gap — churn in production", "Version 2", "95% CI", "verdict", "Daily", "accuracy — daily", "<svg"])
@@ -238,8 +239,8 @@ import TrackerStore
         }
     }
 
-    @Test func liveDataAheadOfTheClockDoesNotMoveTheDefaultWindow() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func liveDataAheadOfTheClockDoesNotMoveTheDefaultWindow(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         let day: Int64 = 86_400_000
         let ahead = (TimeParser.nowMillis() / day + 5) * day
         let w = LiveWindowInput(
@@ -253,8 +254,8 @@ import TrackerStore
         }
     }
 
-    @Test func editsNeedTheCSRFToken() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func editsNeedTheCSRFToken(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let id = f.runIDs[2]
             let page = try await Self.get(client, "/runs/\(id)")
@@ -280,8 +281,8 @@ import TrackerStore
         }
     }
 
-    @Test func aTokenServerAsksForItOnceAndKeepsAnHttpOnlyCookie() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func aTokenServerAsksForItOnceAndKeepsAnHttpOnlyCookie(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app(token: "s3cret").test(.router) { client in
             let home = try await Self.get(client, "/experiments")
             #expect(home.status == .seeOther && home.headers[.location] == "/login?next=%2Fexperiments")
@@ -305,8 +306,8 @@ import TrackerStore
         }
     }
 
-    @Test func assetsAreHashedImmutableAndSmall() async throws {
-        let f = try Fixture()
+    @Test(arguments: TestBackend.all) func assetsAreHashedImmutableAndSmall(_ backend: TestBackend) async throws {
+        let f = try Fixture(backend)
         try await f.app().test(.router) { client in
             let home = try await Self.get(client, "/")
             for asset in [Assets.css, Assets.js] {
@@ -320,7 +321,7 @@ import TrackerStore
         }
     }
 
-    @Test func longSeriesAreDownsampledButKeepTheirSpikes() throws {
+    @Test(arguments: TestBackend.all) func longSeriesAreDownsampledButKeepTheirSpikes(_ backend: TestBackend) throws {
         var points = (0..<100_000).map { SeriesPoint(step: Int64($0), time: Int64($0), value: sin(Double($0) / 1000)) }
         points[54_321] = SeriesPoint(step: 54_321, time: 54_321, value: 50)
         points[77_777] = SeriesPoint(step: 77_777, time: 77_777, value: -50)
@@ -331,7 +332,7 @@ import TrackerStore
         #expect(zip(reduced, reduced.dropFirst()).allSatisfy { $0.step < $1.step })
         #expect(MinMaxReducer.reduce(Array(points.prefix(100)), buckets: 500).count == 100)
 
-        let tmp = TempDir()
+        let tmp = try TempDir(backend)
         let store = try Store.open(path: tmp.db)
         let run = try store.runs.createRun(experimentID: 0)
         for chunk in stride(from: 0, to: points.count, by: 10_000) {

@@ -30,15 +30,15 @@ import TrackerStore
         if promoteV3 { _ = try s.deployments.promote(model: "tumor", versionRef: "3", env: "production", requires: gates, mustBeat: beat, actor: "dana") }
     }
 
-    @Test func modelTimelineShowsGateNumbersWithFourDigitsAndPromoteSkipsTheLiveVersion() async throws {
-        let f = try F()
+    @Test(arguments: TestBackend.all) func modelTimelineShowsGateNumbersWithFourDigitsAndPromoteSkipsTheLiveVersion(_ backend: TestBackend) async throws {
+        let f = try F(backend)
         try Self.tumor(f, promoteV3: false)
         try await f.app().test(.router) { client in
             let p = try await UITests.get(client, "/models/tumor")
             UITests.expectPage(p, ["accuracy = 0.955", "candidate 0.955 vs live version 1 0.9111", "tracker promote tumor 3 --to production"])
             #expect(!p.body.contains("0.954954954954955") && !p.body.contains("0.9111111111111111"))
         }
-        let g = try F()
+        let g = try F(backend)
         try Self.tumor(g, promoteV3: true)
         try await g.app().test(.router) { client in
             let p = try await UITests.get(client, "/models/tumor")
@@ -55,8 +55,8 @@ import TrackerStore
         #expect(Show.briefNumbers("f1.5 = -1.23456e-05, v2") == "f1.5 = \(ReportFormat.value(-1.23456e-05)), v2")
     }
 
-    @Test func errorPagesSayWhatToPickAndLinkBack() async throws {
-        let f = try F()
+    @Test(arguments: TestBackend.all) func errorPagesSayWhatToPickAndLinkBack(_ backend: TestBackend) async throws {
+        let f = try F(backend)
         try await f.app().test(.router) { client in
             let one = try await UITests.get(client, "/compare?run=\(f.runIDs[0])")
             #expect(one.status == .badRequest)
@@ -71,8 +71,8 @@ import TrackerStore
         }
     }
 
-    @Test func runsTableDefaultsToTheMostCommonMetricsAndShowsTheSortKey() async throws {
-        let f = try F()
+    @Test(arguments: TestBackend.all) func runsTableDefaultsToTheMostCommonMetricsAndShowsTheSortKey(_ backend: TestBackend) async throws {
+        let f = try F(backend)
         // Two runs log metrics named before "accuracy"/"loss" alphabetically that few runs have.
         for (i, id) in f.runIDs.prefix(2).enumerated() {
             try f.store.metrics.log(
@@ -91,8 +91,8 @@ import TrackerStore
         }
     }
 
-    @Test func faviconIsServedAndLinked() async throws {
-        let f = try F()
+    @Test(arguments: TestBackend.all) func faviconIsServedAndLinked(_ backend: TestBackend) async throws {
+        let f = try F(backend)
         try await f.app(token: "secret").test(.router) { client in
             let icon = try await UITests.get(client, "/favicon.ico")
             #expect(icon.status == .ok && icon.headers[.contentType] == "image/svg+xml" && icon.body.hasPrefix("<svg"))
@@ -104,8 +104,8 @@ import TrackerStore
         }
     }
 
-    @Test func runPageChartsOnlyMetricsWithTwoOrMorePoints() async throws {
-        let f = try F()
+    @Test(arguments: TestBackend.all) func runPageChartsOnlyMetricsWithTwoOrMorePoints(_ backend: TestBackend) async throws {
+        let f = try F(backend)
         try await f.app().test(.router) { client in
             let p = try await UITests.get(client, "/runs/\(f.runIDs[1])")
             UITests.expectPage(p, [#"data-chart="loss""#, #"<tr data-metric="accuracy">"#])
@@ -113,8 +113,8 @@ import TrackerStore
         }
     }
 
-    @Test func gapTableShowsDirectionWithItsSourceAndTheMethod() async throws {
-        let f = try F()
+    @Test(arguments: TestBackend.all) func gapTableShowsDirectionWithItsSourceAndTheMethod(_ backend: TestBackend) async throws {
+        let f = try F(backend)
         try await f.app().test(.router) { client in
             let p = try await UITests.get(client, "/gap?model=churn&env=production&days=14&until=2026-11-23")
             UITests.expectPage(p, ["<th>direction</th>", "<th>method</th>", "higher (from the name)", #"data-field="method">wilson"#])

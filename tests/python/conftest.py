@@ -1,10 +1,12 @@
-"""Fixtures: a real `tracker serve` on a free loopback port, with a fresh database per test module."""
+"""Fixtures: a real `tracker serve` on a free loopback port, with a fresh database per test module
+(SQLite, and PostgreSQL too when TRACKER_TEST_POSTGRES_URL is set: issue #18)."""
 import json
 import os
 import subprocess
 import tempfile
 import time
 import urllib.request
+import uuid
 
 import pytest
 
@@ -38,7 +40,8 @@ class Server:
         self.url = line.split("listening on ")[1].split(" ")[0]
 
     def cli(self, *args, check=True):
-        r = subprocess.run([TRACKER, *args, "--db", self.db], capture_output=True, text=True)
+        # In the test's folder: on PostgreSQL the default artifacts folder is ./tracker-artifacts.
+        r = subprocess.run([TRACKER, *args, "--db", self.db], capture_output=True, text=True, cwd=self.tmp)
         if check and r.returncode != 0:
             raise AssertionError(f"tracker {' '.join(args)} exited {r.returncode}: {r.stderr}")
         return r
@@ -65,10 +68,31 @@ class Server:
             self.proc.kill()
 
 
-@pytest.fixture(scope="module")
-def server():
+def backends():
+    """SQLite always; PostgreSQL too when a server is configured (scripts/test.sh sets it) or
+    required (CI=true or TRACKER_REQUIRE_POSTGRES=1: then a missing URL fails its cases)."""
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
+    required = os.environ.get("CI") == "true" or os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
+    return ["sqlite", "postgres"] if url or required else ["sqlite"]
+
+
+def postgres_schema_url():
+    """A fresh schema of the test PostgreSQL (tracker creates it on first use)."""
+    base = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
+    if not base:
+        pytest.fail("PostgreSQL is required (CI=true or TRACKER_REQUIRE_POSTGRES=1) but TRACKER_TEST_POSTGRES_URL is unset; "
+                    "run scripts/test.sh, or start one with scripts/pg.sh start DIR")
+    return base + ("&" if "?" in base else "?") + "search_path=py_" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="module", params=backends())
+def server(request):
+    """One server per module and backend: the module's tests run on SQLite, then on PostgreSQL."""
     with tempfile.TemporaryDirectory() as tmp:
-        s = Server(tmp)
+        if request.param == "postgres":
+            s = Server(tmp, db=postgres_schema_url(), artifacts=os.path.join(tmp, "artifacts"))
+        else:
+            s = Server(tmp)
         os.environ["MLFLOW_TRACKING_URI"] = s.url
         try:
             yield s
