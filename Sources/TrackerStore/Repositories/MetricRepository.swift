@@ -151,9 +151,11 @@ extension MetricRepository {
         if let name = values["mlflow.runName"] { try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(name), .integer(key)]) }
     }
 
-    /// Metric points (upserted by run, key, step, time), then each key's latest point.
+    /// Metric points (upserted by run, key, step, time), then each key's latest point. On
+    /// PostgreSQL a batch of several points goes as arrays; a single point (log-metric) keeps
+    /// the two plain statements, which PostgreSQL plans faster than the array statement.
     static func writeMetrics(_ c: Connection, runKey key: Int64, _ metrics: [MetricPoint], keyIDs: [String: Int64]) throws {
-        if c.dialect == .postgres { return try writeMetricsPostgres(c, runKey: key, metrics, keyIDs: keyIDs) }
+        if c.dialect == .postgres && metrics.count > 1 { return try writeMetricsPostgres(c, runKey: key, metrics, keyIDs: keyIDs) }
         let insert = try c.statement(
             "INSERT INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key_id, step, time) DO UPDATE SET value = excluded.value"
         )
