@@ -15,6 +15,10 @@ public final class PGConnection: SQLConnection {
     let logger: Logger
     /// `?` SQL → `$n` SQL and the values' order, rewritten once per text (when no value is NULL).
     private var rewritten: [String: (String, [Int])] = [:]
+    /// Statements sent but not waited for (a transaction's BEGIN and lock): PostgresNIO runs a
+    /// connection's statements in order, so the next statement's answer comes after theirs, and
+    /// waiting for it then checking them saves a thread wake-up each.
+    private var unchecked: [(sql: String, result: EventLoopFuture<PostgresQueryResult>)] = []
     public private(set) var changes = 0
     /// Whether a statement failed in a way that leaves the connection unusable (closed socket).
     var isBroken: Bool { connection.isClosed }
@@ -106,8 +110,10 @@ public final class PGConnection: SQLConnection {
             case .null: binds.appendNull()
             }
         }
+        let answer = Result { try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait() }
+        try checkUnchecked()
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+            let result = try answer.get()
             changes = result.metadata.rows ?? 0
             return result
         } catch {
@@ -115,9 +121,29 @@ public final class PGConnection: SQLConnection {
         }
     }
 
-    /// Runs `body` between `begin` and COMMIT; ROLLBACK on throw (the first error wins).
+    /// Sends a statement without waiting for it; the next `perform` checks it.
+    private func send(_ sql: String) {
+        unchecked.append((sql, connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)))
+    }
+
+    /// Throws the first error of the statements sent unchecked (all answered by now: they were
+    /// sent before the statement just waited for), and forgets them.
+    private func checkUnchecked() throws {
+        guard !unchecked.isEmpty else { return }
+        let sent = unchecked
+        unchecked = []
+        for (sql, result) in sent {
+            do { _ = try result.wait() } catch { throw PGSQL.sqliteError(error, sql: sql) }
+        }
+    }
+
+    /// Runs `body` between `begin` and COMMIT; ROLLBACK on throw (the first error wins). The
+    /// `begin` statements go out with the body's first statement, which then waits for all of
+    /// them at once and throws the first one's error if any failed: a failed lock aborts the
+    /// transaction, so nothing after it runs; BEGIN fails only on a broken connection, which
+    /// fails what follows too.
     func transaction<T>(begin: [String], _ body: (any SQLConnection) throws -> T) throws -> T {
-        for statement in begin { _ = try perform(statement, [], rewrite: false) }
+        for statement in begin { send(statement) }
         let result: T
         do {
             result = try body(self)
@@ -392,5 +418,44 @@ enum PGSQL {
         default: code = 1  // SQLITE_ERROR
         }
         return SQLiteError(extendedCode: code, message: "\(message) (SQLSTATE \(state))", sql: sql, engine: "PostgreSQL")
+    }
+}
+
+/// PostgreSQL array literals (`{1,2,NULL}`), bound as one text value and cast in the SQL
+/// (`unnest(?::bigint[])`): a batch of rows goes as a few parameters of one statement, whatever
+/// its size (no 65,535-parameter limit, one SQL text to plan).
+public enum PGArray {
+    /// A `bigint[]` literal.
+    public static func integers(_ values: some Sequence<Int64>) -> SQLiteValue {
+        .text(literal(values.lazy.map { String($0) }))
+    }
+
+    /// A `double precision[]` literal; NaN becomes NULL (as a NaN bound on SQLite is stored).
+    public static func doubles(_ values: some Sequence<Double>) -> SQLiteValue {
+        .text(
+            literal(
+                values.lazy.map { d in
+                    if d.isNaN { return "NULL" }
+                    if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+                    return String(d)  // the shortest text that reads back as the same double
+                }))
+    }
+
+    /// A `text[]` literal: each element quoted, `\` and `"` escaped.
+    public static func texts(_ values: some Sequence<String>) -> SQLiteValue {
+        .text(
+            literal(
+                values.lazy.map { s in
+                    var q = "\""
+                    for ch in s.unicodeScalars {
+                        if ch == "\\" || ch == "\"" { q.unicodeScalars.append("\\") }
+                        q.unicodeScalars.append(ch)
+                    }
+                    return q + "\""
+                }))
+    }
+
+    private static func literal(_ elements: some Sequence<String>) -> String {
+        "{" + elements.joined(separator: ",") + "}"
     }
 }

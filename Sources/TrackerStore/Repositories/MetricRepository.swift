@@ -2,6 +2,7 @@ import Foundation
 import SQLiteKit
 import Synchronization
 import TrackerCore
+import TrackerPostgres
 
 // MARK: - Logging
 
@@ -43,6 +44,7 @@ extension MetricRepository {
         if missing.isEmpty { return result }
         let toAdd = missing
         let found = try db.write { c -> [String: Int64] in
+            if c.dialect == .postgres { return try MetricRepository.internKeysPostgres(c, toAdd) }
             var found: [String: Int64] = [:]
             for k in toAdd {
                 try c.run("INSERT INTO metric_keys (key) VALUES (?) ON CONFLICT DO NOTHING", [.text(k)])
@@ -57,6 +59,13 @@ extension MetricRepository {
         return result
     }
 
+    /// `internKeys`' writes on PostgreSQL: every new key in one statement, every id in another.
+    static func internKeysPostgres(_ c: Connection, _ keys: [String]) throws -> [String: Int64] {
+        try c.run("INSERT INTO metric_keys (key) SELECT unnest(?::text[]) ON CONFLICT DO NOTHING", [PGArray.texts(keys)])
+        let rows = try c.query("SELECT key, id FROM metric_keys WHERE key = ANY(?::text[])", [PGArray.texts(keys)]) { ($0.string(0), $0.int64(1)) }
+        return Dictionary(rows) { a, _ in a }
+    }
+
     /// Writes one run's batch inside an open transaction. Validates everything first.
     // Split per part at no cost (one call per part per batch); the per-row loops, with their
     // prepared statements reused across rows (the measured ingest path), stay whole.
@@ -69,25 +78,54 @@ extension MetricRepository {
 
     /// New params; an existing param with another value is a conflict (params never change).
     static func writeParams(_ c: Connection, runKey key: Int64, runID: String, _ params: [KeyValue]) throws {
+        if c.dialect == .postgres { return try writeParamsPostgres(c, runKey: key, runID: runID, params) }
         for p in params {
             let existing = try c.queryOne("SELECT value FROM params WHERE run_id = ? AND key = ?", [.integer(key), .text(p.key)]) {
                 $0.string(0)
             }
             if let existing {
-                if existing != p.value {
-                    throw TrackerError(
-                        .conflict,
-                        "param '\(p.key)' of run \(runID) is already '\(existing)'; changing param values is not allowed (log a new run, or use a tag or metric for values that change)",
-                        subject: .paramChanged(key: p.key, old: existing, new: p.value, run: runID))
-                }
+                if existing != p.value { throw paramChanged(p, was: existing, runID: runID) }
                 continue
             }
             try c.run("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)", [.integer(key), .text(p.key), .text(p.value)])
         }
     }
 
+    /// `writeParams` on PostgreSQL, with the same checks in the same order: the batch's keys
+    /// already set in one query, the new params in one INSERT.
+    static func writeParamsPostgres(_ c: Connection, runKey key: Int64, runID: String, _ params: [KeyValue]) throws {
+        guard !params.isEmpty else { return }
+        var known = Dictionary(
+            try c.query("SELECT key, value FROM params WHERE run_id = ? AND key = ANY(?::text[])", [.integer(key), PGArray.texts(params.map(\.key))]) {
+                ($0.string(0), $0.string(1))
+            }
+        ) { a, _ in a }
+        var new: [KeyValue] = []
+        for p in params {
+            if let existing = known[p.key] {
+                if existing != p.value { throw paramChanged(p, was: existing, runID: runID) }
+                continue
+            }
+            known[p.key] = p.value
+            new.append(p)
+        }
+        guard !new.isEmpty else { return }
+        try c.run(
+            "INSERT INTO params (run_id, key, value) SELECT ?, p.key, p.value FROM unnest(?::text[], ?::text[]) AS p(key, value)",
+            [.integer(key), PGArray.texts(new.map(\.key)), PGArray.texts(new.map(\.value))])
+    }
+
+    /// The error for a param logged again with another value.
+    static func paramChanged(_ p: KeyValue, was existing: String, runID: String) -> TrackerError {
+        TrackerError(
+            .conflict,
+            "param '\(p.key)' of run \(runID) is already '\(existing)'; changing param values is not allowed (log a new run, or use a tag or metric for values that change)",
+            subject: .paramChanged(key: p.key, old: existing, new: p.value, run: runID))
+    }
+
     /// Tags, upserted; `mlflow.runName` also renames the run.
     static func writeTags(_ c: Connection, runKey key: Int64, _ tags: [KeyValue]) throws {
+        if c.dialect == .postgres { return try writeTagsPostgres(c, runKey: key, tags) }
         for t in tags {
             try c.run(
                 "INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
@@ -96,8 +134,28 @@ extension MetricRepository {
         }
     }
 
-    /// Metric points (upserted by run, key, step, time), then each key's latest point.
+    /// `writeTags` on PostgreSQL: one upsert of every tag (the last value of a key repeated in
+    /// the batch wins, as it does row by row), then the rename.
+    static func writeTagsPostgres(_ c: Connection, runKey key: Int64, _ tags: [KeyValue]) throws {
+        guard !tags.isEmpty else { return }
+        var keys: [String] = []
+        var values: [String: String] = [:]
+        for t in tags {
+            if values.updateValue(t.value, forKey: t.key) == nil { keys.append(t.key) }
+        }
+        try c.run(
+            """
+            INSERT INTO run_tags (run_id, key, value) SELECT ?, t.key, t.value FROM unnest(?::text[], ?::text[]) AS t(key, value)
+            ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value
+            """, [.integer(key), PGArray.texts(keys), PGArray.texts(keys.map { values[$0]! })])
+        if let name = values["mlflow.runName"] { try c.run("UPDATE runs SET name = ? WHERE id = ?", [.text(name), .integer(key)]) }
+    }
+
+    /// Metric points (upserted by run, key, step, time), then each key's latest point. On
+    /// PostgreSQL a batch of several points goes as arrays; a single point (log-metric) keeps
+    /// the two plain statements, which PostgreSQL plans faster than the array statement.
     static func writeMetrics(_ c: Connection, runKey key: Int64, _ metrics: [MetricPoint], keyIDs: [String: Int64]) throws {
+        if c.dialect == .postgres && metrics.count > 1 { return try writeMetricsPostgres(c, runKey: key, metrics, keyIDs: keyIDs) }
         let insert = try c.statement(
             "INSERT INTO metrics (run_id, key_id, step, time, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key_id, step, time) DO UPDATE SET value = excluded.value"
         )
@@ -128,6 +186,41 @@ extension MetricRepository {
             if m.value.isNaN { upsert.bindNull(at: 5) } else { upsert.bind(double: m.value, at: 5) }
             try upsert.run()
         }
+    }
+
+    /// `writeMetrics` on PostgreSQL: the points and each key's latest in one statement of array
+    /// parameters. A point repeated in the batch (same key, step and time) is sent once, with its
+    /// last value (one statement may not upsert a row twice); the latest rule is the same.
+    static func writeMetricsPostgres(_ c: Connection, runKey key: Int64, _ metrics: [MetricPoint], keyIDs: [String: Int64]) throws {
+        var points = MetricArrays()
+        var position: [MetricArrays.Point: Int] = [:]
+        var latest: [Int64: MetricPoint] = [:]
+        for m in metrics {
+            let kid = keyIDs[m.key]!
+            let point = MetricArrays.Point(key: kid, step: m.step, time: m.time)
+            if let i = position[point] {
+                points.values[i] = m.value
+            } else {
+                position[point] = points.keys.count
+                points.append(kid, m)
+            }
+            if let cur = latest[kid], (cur.step, cur.time) > (m.step, m.time) { continue }
+            latest[kid] = m
+        }
+        var latestRows = MetricArrays()
+        for (kid, m) in latest { latestRows.append(kid, m) }
+        try c.run(
+            """
+            WITH points AS (
+                INSERT INTO metrics (run_id, key_id, step, time, value)
+                SELECT ?1, p.key_id, p.step, p.time, p.value FROM unnest(?2::bigint[], ?3::bigint[], ?4::bigint[], ?5::float8[]) AS p(key_id, step, time, value)
+                ON CONFLICT (run_id, key_id, step, time) DO UPDATE SET value = excluded.value
+            )
+            INSERT INTO latest_metrics (run_id, key_id, step, time, value)
+            SELECT ?1, l.key_id, l.step, l.time, l.value FROM unnest(?6::bigint[], ?7::bigint[], ?8::bigint[], ?9::float8[]) AS l(key_id, step, time, value)
+            ON CONFLICT (run_id, key_id) DO UPDATE SET step = excluded.step, time = excluded.time, value = excluded.value
+            WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.time >= latest_metrics.time)
+            """, [.integer(key)] + points.parameters + latestRows.parameters)
     }
 
     static func writeArtifacts(_ c: Connection, runKey key: Int64, _ artifacts: [ArtifactRecord]) throws {
@@ -188,6 +281,31 @@ extension MetricRepository {
             ) { $0.string(0) }
         }
     }
+}
+
+/// Metric points as parallel columns, bound as PostgreSQL arrays.
+struct MetricArrays {
+    /// A metric point's identity within a run.
+    struct Point: Hashable {
+        let key: Int64
+        let step: Int64
+        let time: Int64
+    }
+
+    var keys: [Int64] = []
+    var steps: [Int64] = []
+    var times: [Int64] = []
+    var values: [Double] = []
+
+    mutating func append(_ keyID: Int64, _ m: MetricPoint) {
+        keys.append(keyID)
+        steps.append(m.step)
+        times.append(m.time)
+        values.append(m.value)
+    }
+
+    /// key ids, steps, times, values.
+    var parameters: [SQLiteValue] { [PGArray.integers(keys), PGArray.integers(steps), PGArray.integers(times), PGArray.doubles(values)] }
 }
 
 /// Readable run names for runs started without one ("brave-otter-417"), derived from the id.
