@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var liveLimit = 64 << 20
     /// Reader connections for concurrent reads.
     public var readers = 4
+    /// Whether the database is PostgreSQL: store work then waits on the network, not the CPU.
+    public var postgres = false
+    /// PostgreSQL: connections kept pooled and threads running store work (one per connection).
+    public var pgConnections = 16
     /// How often the WAL is checkpointed into the database file while the server runs.
     public var checkpointInterval: Duration = .seconds(60)
 
@@ -112,16 +116,21 @@ public func buildApplication(
         logger: logger)
 }
 
-/// Runs `app` until it stops, its SQLite work on a thread pool of its own (`blockingThreads`
+/// Runs `app` until it stops, its store work on a thread pool of its own (`blockingThreads`
 /// threads), shut down after the last request finished.
 public func runOnBlockingPool(_ app: some ApplicationProtocol, configuration c: ServerConfiguration) async throws {
-    try await Blocking.withPool(threads: blockingThreads(readers: c.readers)) { try await app.runService() }
+    try await Blocking.withPool(threads: blockingThreads(c)) { try await app.runService() }
 }
 
-/// Threads for SQLite work: at most one per connection that can work at once (the readers and
-/// the writer) and one per core, at least two. More only wait: on 2 cores, 5 threads halved
-/// log-metric throughput under wrk (writers queueing for the lock), 2 matched the GCD queue.
-func blockingThreads(readers: Int) -> Int { max(2, min(readers + 1, System.coreCount)) }
+/// Threads for store work. SQLite: at most one per connection that can work at once (the
+/// readers and the writer) and one per core, at least two. More only wait: on 2 cores, 5
+/// threads halved log-metric throughput under wrk (writers queueing for the lock), 2 matched
+/// the GCD queue. PostgreSQL: one per pooled connection, since each thread mostly waits on a
+/// round trip (2 threads capped a server at ~1000 runs/get a second on 2 cores).
+func blockingThreads(_ c: ServerConfiguration) -> Int {
+    if c.postgres { return max(1, c.pgConnections) }
+    return max(2, min(c.readers + 1, System.coreCount))
+}
 
 /// Checkpoints the WAL into the database file every `interval` until the task is cancelled, so
 /// the `.db` file stays close to current while the server runs (`PRAGMA wal_checkpoint(PASSIVE)`:

@@ -37,19 +37,20 @@ public final class Store: Sendable {
     }
 
     /// Opens the database at `path` (a SQLite file, or a postgres:// URL), mapping refusals to
-    /// messages that say what to do.
-    public static func open(path: String, mode: OpenMode = .use, readers: Int = 0) throws -> Store {
-        let db = try openBackend(path: path, mode: mode, readers: readers)
+    /// messages that say what to do. `pgConnections` is how many PostgreSQL connections stay
+    /// pooled (default: one per reader plus the writer, at least 4).
+    public static func open(path: String, mode: OpenMode = .use, readers: Int = 0, pgConnections: Int? = nil) throws -> Store {
+        let db = try openBackend(path: path, mode: mode, readers: readers, pgConnections: pgConnections)
         let store = Store(db: db)
         try prepareSchema(store, path: path, mode: mode)
         return store
     }
 
     /// The SQLite file or PostgreSQL database at `path`, opened but not yet checked.
-    static func openBackend(path: String, mode: OpenMode, readers: Int) throws -> Database {
+    static func openBackend(path: String, mode: OpenMode, readers: Int, pgConnections: Int? = nil) throws -> Database {
         if isPostgresURL(path) {
             do {
-                return try PGDatabase(url: path, maxIdle: max(4, readers + 1))
+                return try PGDatabase(url: path, maxIdle: pgConnections ?? max(4, readers + 1))
             } catch let e as PGError {
                 throw TrackerError(.storage, e.description)
             }

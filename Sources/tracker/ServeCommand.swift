@@ -26,6 +26,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "How much to log.") var logLevel: LogLevel = .info
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between WAL checkpoints into the database file.")
     var checkpointInterval = 60
+    @Option(
+        name: .customLong("pg-connections"),
+        help: "PostgreSQL only: connections kept open, and requests worked on at once.")
+    var pgConnections = ServerConfiguration().pgConnections
 
     var effectiveToken: String? {
         if let token, !token.isEmpty { return token }
@@ -39,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
         if checkpointInterval < 1 { throw ValidationError("--checkpoint-interval must be at least 1 second") }
+        if pgConnections < 1 || pgConnections > 1000 { throw ValidationError("--pg-connections must be between 1 and 1000") }
     }
 
     func run() async throws {
@@ -47,7 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
         config.port = port
         config.token = effectiveToken
         config.checkpointInterval = .seconds(checkpointInterval)
-        let store = try Store.open(path: options.path, readers: config.readers)
+        config.postgres = Store.isPostgresURL(options.path)
+        config.pgConnections = pgConnections
+        let store = try Store.open(
+            path: options.path, readers: config.readers, pgConnections: config.postgres ? pgConnections : nil)
         let artifacts = artifactOptions.store(for: options)
         var logger = Logger(label: "tracker")
         logger.logLevel = logLevel.level

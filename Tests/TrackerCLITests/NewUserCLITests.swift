@@ -155,6 +155,7 @@ import TrackerStore
             (["report", "--format", "pdf"], "Usage: tracker report"),
             (["report", "--tz", "Mars/Olympus"], "Usage: tracker report"),
             (["serve", "--log-level", "loud"], "Usage: tracker serve"),
+            (["serve", "--pg-connections", "0"], "Usage: tracker serve"),
             (["run", "list", "--filter", "metrics.acc >"], "Usage: tracker run list"),
             (["log", "metric", run, "loss", "0.1", "--time", "yesterday"], "Usage: tracker log metric"),
             (["deployments", "--at", "soon"], "Usage: tracker deployments"),

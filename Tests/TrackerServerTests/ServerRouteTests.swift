@@ -241,4 +241,20 @@ import TrackerStore
         #expect(throws: TrackerError.self) { try SimpleFilter.parse("name ~ 'x'") }
         #expect(throws: TrackerError.self) { try SimpleFilter.parse("name = 'unterminated") }
     }
+
+    /// On PostgreSQL store work waits on round trips, so the server runs one thread per pooled
+    /// connection (it used to run 2, capping one server at ~1000 runs/get a second); SQLite
+    /// keeps its CPU-bound sizing.
+    @Test func blockingPoolFollowsTheBackend() {
+        var c = ServerConfiguration()
+        c.readers = 4
+        let sqlite = blockingThreads(c)
+        #expect(sqlite == max(2, min(5, System.coreCount)))
+        c.postgres = true
+        #expect(blockingThreads(c) == 16)
+        c.pgConnections = 8
+        #expect(blockingThreads(c) == 8)
+        c.pgConnections = 0
+        #expect(blockingThreads(c) == 1)
+    }
 }

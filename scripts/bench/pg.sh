@@ -7,6 +7,8 @@
 #     pairs (prediction + outcome) into PostgreSQL, in rows/s.
 # PostgreSQL is a throwaway cluster from scripts/pg.sh (fsync off, as in the tests).
 # Usage: [TRACKER_BIN=path] [WRK_SECONDS=5] [POINTS=1000000] [PAIRS=1000000] scripts/bench/pg.sh
+#   COPY=0 skips the db copy part; PG_SERVE_ARGS adds options to the PostgreSQL servers'
+#   `tracker serve` (e.g. PG_SERVE_ARGS="--pg-connections 8").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=scripts/bench/out/pg; rm -rf "$out"; mkdir -p "$out"
@@ -30,14 +32,14 @@ PG="$URL?search_path=bench"
 psql=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/psql
 "$psql" -q "$URL" -c "CREATE SCHEMA IF NOT EXISTS bench; CREATE SCHEMA IF NOT EXISTS copy"
 
-serve() { # DB PORT: a server in the background
-  "$T" serve --db "$1" --artifacts "$out/artifacts" --port "$2" --log-level warning >"$out/serve-$2.log" 2>&1 &
+serve() { # DB PORT [OPTION...]: a server in the background
+  "$T" serve --db "$1" --artifacts "$out/artifacts" --port "$2" --log-level warning "${@:3}" >"$out/serve-$2.log" 2>&1 &
   PIDS+=($!)
   wait_healthy "http://127.0.0.1:$2"
 }
 PS=$(free_port); serve "$out/tracker.db" "$PS"
-P1=$(free_port); serve "$PG" "$P1"
-P2=$(free_port); serve "$PG" "$P2"
+P1=$(free_port); serve "$PG" "$P1" ${PG_SERVE_ARGS:-}
+P2=$(free_port); serve "$PG" "$P2" ${PG_SERVE_ARGS:-}
 new_run() { curl -s -XPOST "http://127.0.0.1:$1/api/2.0/mlflow/runs/create" -d '{"experiment_id":"0"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["run"]["info"]["run_id"])'; }
 RS=$(new_run "$PS"); RP=$(new_run "$P1") # the PostgreSQL run is shared by both PostgreSQL servers
 
@@ -93,6 +95,7 @@ print('%-11s %12.0f %14.0f %20.0f %12s %12s' % ('$ep', ${s:-0}, ${p1:-0}, ${p2:-
 done
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 PIDS=()
+[ "${COPY:-1}" = 0 ] && exit 0
 
 echo
 echo "db copy: SQLite -> PostgreSQL"
