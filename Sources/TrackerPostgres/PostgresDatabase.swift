@@ -103,11 +103,18 @@ public final class PGDatabase: SQLDatabase {
     public func read<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T {
         let box = try take()
         defer { giveBack(box) }
-        return try box.connection.transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ"], body)
+        return try box.connection.transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ"], commitUnwaited: true, body)
     }
+
+    /// Write transactions of this process take turns before taking a connection: they run one at
+    /// a time anyway (the advisory lock), and many waiting on the lock at once cut log-batch
+    /// throughput to a third (2 → 8 store threads: 162 → 52 batches/s).
+    private let writeGate = NSLock()
 
     @discardableResult
     public func write<T: Sendable>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        writeGate.lock()
+        defer { writeGate.unlock() }
         let box = try take()
         defer { giveBack(box) }
         return try box.connection.transaction(begin: ["BEGIN", "SELECT pg_advisory_xact_lock(\(PGDatabase.writeLockKey))"], body)

@@ -444,3 +444,44 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         #expect(!text.contains("live since"))
     }
 }
+
+/// The weekly report's windows are read in one statement (a VALUES join), not one per window.
+@Suite struct LiveWindowBatchTests {
+    @Test(arguments: TestBackend.all) func severalWindowsReadAtOnceMatchEachReadAlone(_ backend: TestBackend) throws {
+        let tmp = try TempDir(backend)
+        let s = try liveStore(tmp)
+        for (version, value, count, start) in [
+            ("1", "0.8", "100", "2026-11-23T10"), ("1", "0.9", "50", "2026-11-24T10"), ("2", "0.95", "20", "2026-11-24T12"),
+            ("1", "0.7", "10", "2026-11-25T10"), ("1", "0.6", "5", "2026-11-25T11"),
+        ] {
+            try ok([
+                "live", "record", "churn", "--env", "production", "--metric", "accuracy", "--value", value, "--count", count,
+                "--model-version", version, "--start", start + ":00:00Z", "--end", start + ":30:00Z", "--db", tmp.db,
+            ])
+        }
+        let day: Int64 = 86_400_000
+        let d23: Int64 = 1_795_392_000_000  // 2026-11-23T00:00:00Z
+        let windows: [(since: Int64, until: Int64)] = [
+            (d23, d23 + day), (d23 + day, d23 + 2 * day), (d23, d23 + 3 * day), (d23 + 3 * day, d23 + 4 * day), (.min, .max),
+        ]
+        let settings = try s.liveSettings(model: "churn")
+        let all = try s.live.liveData(model: "churn", env: "production", windows: windows, version: nil, settings: settings)
+        #expect(all.map { $0.windows[1]?["accuracy"]?.n ?? 0 } == [100, 50, 165, 0, 165])
+        #expect(all.map { $0.windows[2]?["accuracy"]?.n ?? 0 } == [0, 20, 20, 0, 20])
+        let v1 = try s.live.liveData(model: "churn", env: "production", windows: windows, version: 1, settings: settings)
+        #expect(v1.map { $0.windows[2] == nil } == [true, true, true, true, true])
+        let modelID = try #require(try s.db.read { c in try RegistryRepository.modelRow(c, "churn").id })
+        for version in [nil, 1] as [Int?] {
+            let batch = try s.live.liveData(model: "churn", env: "production", windows: windows, version: version, settings: settings)
+            for (w, got) in zip(windows, batch) {
+                let alone = try s.db.read { c in
+                    try LiveRepository.liveData(
+                        c, modelID: modelID, env: "production", since: w.since, until: w.until, positive: settings.positiveLabel,
+                        version: version, settings: settings)
+                }
+                #expect(got.windows == alone.windows && got.source == alone.source, "\(w), version \(String(describing: version))")
+            }
+        }
+        #expect(try s.live.liveData(model: "churn", env: "production", windows: [], version: nil, settings: settings).isEmpty)
+    }
+}

@@ -3,22 +3,29 @@ import SQLiteKit
 import TrackerAnalysis
 import TrackerCore
 
+/// A window's aggregates and rollup prediction count, read with other windows' (`prefetch`).
+struct WindowPrefetch {
+    var windows: LiveData
+    var rollupPredictions: Int64
+}
+
 extension LiveRepository {
     /// Live data of a (model, env) in [since, until), per attributed version (nil = unattributed):
     /// windows, and predictions from the rollups or, where exactness needs them and they are
     /// still stored, from the raw rows (`LiveDataSource`).
     static func liveData(
         _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int? = nil,
-        settings: LiveSettings = LiveSettings(), source: LiveDataSource = .auto
+        settings: LiveSettings = LiveSettings(), source: LiveDataSource = .auto, state: RollupState? = nil, prefetched: WindowPrefetch? = nil
     ) throws -> LiveData {
-        var d = try windowData(c, modelID: modelID, env: env, since: since, until: until, version: version)
-        let state = try RollupState.load(c, modelID: modelID)
+        // `state` and `prefetched` are passed when the caller read them for several windows at once.
+        var d = try prefetched?.windows ?? windowData(c, modelID: modelID, env: env, windows: [(since, until)], version: version)[0]
+        let state = try state ?? RollupState.load(c, modelID: modelID)
         let plan = RollupPlan(since: since, until: until, prunedBefore: state.prunedBefore)
         // Rollups count for one positive label and are not whole while they are rebuilt.
         let usable = !state.rebuilding && (state.positive ?? settings.positiveLabel) == positive
         var useRaw = source == .raw || !usable
         if source == .auto && usable && plan.rawComplete {
-            let n = try rollupPredictions(c, modelID: modelID, env: env, hours: plan.hours, version: version)
+            let n = try prefetched?.rollupPredictions ?? rollupPredictions(c, modelID: modelID, env: env, hours: [plan.hours], version: version)[0]
             useRaw = n <= LiveDataSource.exactLimit
         }
         if useRaw {
@@ -31,23 +38,47 @@ extension LiveRepository {
         return d
     }
 
-    /// The aggregated windows of a (model, env) starting in [since, until).
-    static func windowData(_ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, version: Int?) throws -> LiveData {
-        var d = LiveData()
-        let vArg: SQLiteValue = version.map { .integer(Int64($0)) } ?? .null
-        for (v, metric, n, sum, sumSq, m2) in try c.query(
+    /// What `liveData` reads per window, read for each of `windows` at once (one statement each,
+    /// not one per window: a round trip each on PostgreSQL).
+    static func prefetch(
+        _ c: Connection, modelID: Int64, env: String, windows: [(since: Int64, until: Int64)], version: Int?, state: RollupState
+    ) throws -> [WindowPrefetch] {
+        let aggregated = try windowData(c, modelID: modelID, env: env, windows: windows, version: version)
+        let hours = windows.map { RollupPlan(since: $0.since, until: $0.until, prunedBefore: state.prunedBefore).hours }
+        let counts = try rollupPredictions(c, modelID: modelID, env: env, hours: hours, version: version)
+        return zip(aggregated, counts).map { WindowPrefetch(windows: $0, rollupPredictions: $1) }
+    }
+
+    /// The aggregated windows of a (model, env) starting in each [since, until), in one statement
+    /// (a page's daily windows were one round trip each on PostgreSQL). Rows are added in
+    /// (start_time, id) order: the order SQLite's index scan gave when each window was its own query.
+    static func windowData(
+        _ c: Connection, modelID: Int64, env: String, windows: [(since: Int64, until: Int64)], version: Int?
+    ) throws -> [LiveData] {
+        guard !windows.isEmpty else { return [] }
+        var data = [LiveData](repeating: LiveData(), count: windows.count)
+        var args: [SQLiteValue] = [.integer(modelID), .text(env), version.map { .integer(Int64($0)) } ?? .null]
+        var rows: [String] = []
+        for (i, w) in windows.enumerated() {
+            rows.append("(\(i), CAST(?\(args.count + 1) AS BIGINT), CAST(?\(args.count + 2) AS BIGINT))")
+            args += [.integer(w.since), .integer(w.until)]
+        }
+        // VALUES columns are column1… on both SQLite and PostgreSQL.
+        for (i, v, metric, n, sum, sumSq, m2) in try c.query(
             """
-            SELECT version, metric, n, sum, sum_sq, m2 FROM live_windows
-            WHERE model_id = ? AND env = ? AND start_time >= ? AND start_time < ? AND (?5 IS NULL OR version = ?5)
-            """,
-            [.integer(modelID), .text(env), .integer(since), .integer(until), vArg],
-            { ($0.isNull(0) ? nil : $0.int(0), $0.string(1), $0.double(2), $0.double(3), $0.double(4), $0.double(5)) })
+            SELECT w.column1, l.version, l.metric, l.n, l.sum, l.sum_sq, l.m2
+            FROM live_windows l JOIN (VALUES \(rows.joined(separator: ", "))) AS w
+              ON l.start_time >= w.column2 AND l.start_time < w.column3
+            WHERE l.model_id = ?1 AND l.env = ?2 AND (?3 IS NULL OR l.version = ?3)
+            ORDER BY w.column1, l.start_time, l.id
+            """, args,
+            { ($0.int(0), $0.isNull(1) ? nil : $0.int(1), $0.string(2), $0.double(3), $0.double(4), $0.double(5), $0.double(6)) })
         {
             guard n > 0 else { continue }
             let proportion = abs(sumSq - sum) <= 1e-9 * max(1, abs(sum)) && sum >= 0 && sum <= n + 1e-9
-            d.windows[v, default: [:]][metric, default: WindowTotals()].add(n: n, mean: sum / n, m2: m2, proportion: proportion)
+            data[i].windows[v, default: [:]][metric, default: WindowTotals()].add(n: n, mean: sum / n, m2: m2, proportion: proportion)
         }
-        return d
+        return data
     }
 
     /// Predictions of [since, until) row by row: exact, and the scan grows with the window.
@@ -118,15 +149,17 @@ extension LiveRepository {
         var o = options
         o.configuredDirections = settings.directions
         let positive = o.positiveLabel ?? settings.positiveLabel
+        let state = try RollupState.load(c, modelID: m.id)  // read once, in this one snapshot
         let data = try LiveRepository.liveData(
             c, modelID: m.id, env: env, since: o.since, until: o.until, positive: positive, version: o.version, settings: settings,
-            source: o.source)
+            source: o.source, state: state)
         return GapInputs(
             model: model, env: env, options: o, positive: positive, data: data, attribution: try LiveRepository.attribution(c, modelID: m.id, env: env),
             offline: { v in try LiveRepository.offlineFigures(c, modelID: m.id, version: v) },
             allTime: { v in
                 try LiveRepository.liveData(
-                    c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings, source: o.source)
+                    c, modelID: m.id, env: env, since: .min, until: .max, positive: positive, version: v, settings: settings, source: o.source,
+                    state: state)
             })
     }
 

@@ -11,10 +11,13 @@ extension LiveRepository {
     {
         try db.read { c in
             let m = try RegistryRepository.modelRow(c, model)
-            return try windows.map { w in
+            // The rollup state and every window's aggregates in one read each, not one per window.
+            let state = try RollupState.load(c, modelID: m.id)
+            let prefetched = try LiveRepository.prefetch(c, modelID: m.id, env: env, windows: windows, version: version, state: state)
+            return try zip(windows, prefetched).map { w, p in
                 try LiveRepository.liveData(
                     c, modelID: m.id, env: env, since: w.since, until: w.until, positive: settings.positiveLabel, version: version,
-                    settings: settings)
+                    settings: settings, state: state, prefetched: p)
             }
         }
     }

@@ -39,15 +39,28 @@ struct RollupPlan {
 }
 
 extension LiveRepository {
-    /// Predictions in the rollups of `hours` (for choosing raw or rollups).
-    static func rollupPredictions(_ c: Connection, modelID: Int64, env: String, hours: Range<Int64>, version: Int?) throws -> Int64 {
-        try c.queryOne(
+    /// Predictions in the rollups of each of `hours` (for choosing raw or rollups), in one statement.
+    static func rollupPredictions(_ c: Connection, modelID: Int64, env: String, hours: [Range<Int64>], version: Int?) throws -> [Int64] {
+        guard !hours.isEmpty else { return [] }
+        var args: [SQLiteValue] = [.integer(modelID), .text(env), version.map { .integer(Int64($0)) } ?? .null]
+        var rows: [String] = []
+        for (i, h) in hours.enumerated() {
+            rows.append("(\(i), CAST(?\(args.count + 1) AS BIGINT), CAST(?\(args.count + 2) AS BIGINT))")
+            args += [.integer(h.lowerBound), .integer(h.upperBound)]
+        }
+        var counts = [Int64](repeating: 0, count: hours.count)
+        // VALUES columns are column1… on both SQLite and PostgreSQL.
+        for (i, n) in try c.query(
             """
-            SELECT coalesce(sum(predictions), 0) FROM live_rollups
-            WHERE model_id = ?1 AND env = ?2 AND hour >= ?3 AND hour < ?4 AND (?5 IS NULL OR version = ?5)
-            """,
-            [.integer(modelID), .text(env), .integer(hours.lowerBound), .integer(hours.upperBound), version.map { .integer(Int64($0)) } ?? .null]
-        ) { $0.int64(0) } ?? 0
+            SELECT w.column1, coalesce(sum(r.predictions), 0) FROM (VALUES \(rows.joined(separator: ", "))) AS w
+            LEFT JOIN live_rollups r ON r.model_id = ?1 AND r.env = ?2 AND r.hour >= w.column2 AND r.hour < w.column3
+              AND (?3 IS NULL OR r.version = ?3)
+            GROUP BY w.column1
+            """, args, { ($0.int(0), $0.int64(1)) })
+        {
+            counts[i] = n
+        }
+        return counts
     }
 
     /// Prediction metrics of a window from its whole hours' rollups and its edges' raw rows.
