@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrackerAnalysis
 
 @testable import TrackerCore
 @testable import TrackerStore
@@ -461,6 +462,15 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         }
         let day: Int64 = 86_400_000
         let d23: Int64 = 1_795_392_000_000  // 2026-11-23T00:00:00Z
+        _ = try s.deployments.promote(model: "churn", versionRef: "1", env: "production", actor: "t", now: 0)
+        // Predictions on the 23rd (3) and the 24th (2), outcomes for four: raw rows per window.
+        let preds = jsonl(
+            [(0, "a", 1, 0.9, 1), (1, "b", 0, 0.2, 0), (2, "c", 1, 0.7, 0), (day, "d", 1, 0.6, 1), (day + 1, "e", 0, 0.4, -1)].map {
+                t, id, p, score, actual in
+                #"{"type":"prediction","model":"churn","env":"production","id":"\#(id)","time":\#(d23 + 36_000_000 + t),"prediction":\#(p),"score":\#(score)}"#
+                    + (actual < 0 ? "" : "\n" + #"{"type":"outcome","id":"\#(id)","actual":\#(actual)}"#)
+            })
+        #expect(try tracker(["live", "ingest", "-", "--db", tmp.db], stdin: preds).status == 0)
         let windows: [(since: Int64, until: Int64)] = [
             (d23, d23 + day), (d23 + day, d23 + 2 * day), (d23, d23 + 3 * day), (d23 + 3 * day, d23 + 4 * day), (.min, .max),
         ]
@@ -468,6 +478,8 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
         let all = try s.live.liveData(model: "churn", env: "production", windows: windows, version: nil, settings: settings)
         #expect(all.map { $0.windows[1]?["accuracy"]?.n ?? 0 } == [100, 50, 165, 0, 165])
         #expect(all.map { $0.windows[2]?["accuracy"]?.n ?? 0 } == [0, 20, 20, 0, 20])
+        #expect(all.map { $0.predictions[1]?.predictions ?? 0 } == [3, 2, 5, 0, 5])
+        #expect(all.map(\.source) == ["raw", "raw", "raw", "raw", "raw"])
         let v1 = try s.live.liveData(model: "churn", env: "production", windows: windows, version: 1, settings: settings)
         #expect(v1.map { $0.windows[2] == nil } == [true, true, true, true, true])
         let modelID = try #require(try s.db.read { c in try RegistryRepository.modelRow(c, "churn").id })
@@ -480,6 +492,7 @@ func jsonl(_ objects: [String]) -> String { objects.joined(separator: "\n") + "\
                         version: version, settings: settings)
                 }
                 #expect(got.windows == alone.windows && got.source == alone.source, "\(w), version \(String(describing: version))")
+                #expect(GapAnalysis.estimates(got, 1) == GapAnalysis.estimates(alone, 1), "\(w)")
             }
         }
         #expect(try s.live.liveData(model: "churn", env: "production", windows: [], version: nil, settings: settings).isEmpty)

@@ -7,6 +7,8 @@ import TrackerCore
 struct WindowPrefetch {
     var windows: LiveData
     var rollupPredictions: Int64
+    /// Whether `windows` holds the raw predictions too (the window reads raw rows).
+    var rawRead = false
 }
 
 extension LiveRepository {
@@ -21,15 +23,16 @@ extension LiveRepository {
         var d = try prefetched?.windows ?? windowData(c, modelID: modelID, env: env, windows: [(since, until)], version: version)[0]
         let state = try state ?? RollupState.load(c, modelID: modelID)
         let plan = RollupPlan(since: since, until: until, prunedBefore: state.prunedBefore)
-        // Rollups count for one positive label and are not whole while they are rebuilt.
-        let usable = !state.rebuilding && (state.positive ?? settings.positiveLabel) == positive
-        var useRaw = source == .raw || !usable
-        if source == .auto && usable && plan.rawComplete {
-            let n = try prefetched?.rollupPredictions ?? rollupPredictions(c, modelID: modelID, env: env, hours: [plan.hours], version: version)[0]
-            useRaw = n <= LiveDataSource.exactLimit
+        let useRaw = try usesRaw(state: state, plan: plan, positive: positive, settings: settings, source: source) {
+            try prefetched?.rollupPredictions ?? rollupPredictions(c, modelID: modelID, env: env, hours: [plan.hours], version: version)[0]
         }
         if useRaw {
-            try rawPredictions(&d, c, modelID: modelID, env: env, since: since, until: until, positive: positive, version: version, settings: settings)
+            if prefetched?.rawRead != true {
+                var one = [d]
+                try rawPredictions(
+                    &one, c, modelID: modelID, env: env, windows: [(since, until)], positive: positive, version: version, settings: settings)
+                d = one[0]
+            }
             d.source = "raw"
         } else {
             try rollupData(&d, c, modelID: modelID, env: env, plan: plan, positive: positive, version: version, settings: settings)
@@ -38,15 +41,35 @@ extension LiveRepository {
         return d
     }
 
-    /// What `liveData` reads per window, read for each of `windows` at once (one statement each,
-    /// not one per window: a round trip each on PostgreSQL).
+    /// Whether a window's prediction metrics come from raw rows: asked for, rollups unusable
+    /// (counted for another positive label, or being rebuilt), or few enough to be read exactly.
+    static func usesRaw(
+        state: RollupState, plan: RollupPlan, positive: String, settings: LiveSettings, source: LiveDataSource,
+        rollupPredictions: () throws -> Int64
+    ) rethrows -> Bool {
+        let usable = !state.rebuilding && (state.positive ?? settings.positiveLabel) == positive
+        if source == .auto && usable && plan.rawComplete { return try rollupPredictions() <= LiveDataSource.exactLimit }
+        return source == .raw || !usable
+    }
+
+    /// What `liveData` reads per window (`source` auto), read for each of `windows` at once: one
+    /// statement each, not one per window (a round trip each on PostgreSQL).
     static func prefetch(
-        _ c: Connection, modelID: Int64, env: String, windows: [(since: Int64, until: Int64)], version: Int?, state: RollupState
+        _ c: Connection, modelID: Int64, env: String, windows: [(since: Int64, until: Int64)], version: Int?, state: RollupState,
+        positive: String, settings: LiveSettings
     ) throws -> [WindowPrefetch] {
         let aggregated = try windowData(c, modelID: modelID, env: env, windows: windows, version: version)
-        let hours = windows.map { RollupPlan(since: $0.since, until: $0.until, prunedBefore: state.prunedBefore).hours }
-        let counts = try rollupPredictions(c, modelID: modelID, env: env, hours: hours, version: version)
-        return zip(aggregated, counts).map { WindowPrefetch(windows: $0, rollupPredictions: $1) }
+        let plans = windows.map { RollupPlan(since: $0.since, until: $0.until, prunedBefore: state.prunedBefore) }
+        let counts = try rollupPredictions(c, modelID: modelID, env: env, hours: plans.map(\.hours), version: version)
+        var out = zip(aggregated, counts).map { WindowPrefetch(windows: $0, rollupPredictions: $1) }
+        let raw = windows.indices.filter { i in
+            usesRaw(state: state, plan: plans[i], positive: positive, settings: settings, source: .auto) { counts[i] }
+        }
+        var data = raw.map { out[$0].windows }
+        try rawPredictions(
+            &data, c, modelID: modelID, env: env, windows: raw.map { windows[$0] }, positive: positive, version: version, settings: settings)
+        for (k, i) in raw.enumerated() { (out[i].windows, out[i].rawRead) = (data[k], true) }
+        return out
     }
 
     /// The aggregated windows of a (model, env) starting in each [since, until), in one statement
@@ -58,19 +81,13 @@ extension LiveRepository {
         guard !windows.isEmpty else { return [] }
         var data = [LiveData](repeating: LiveData(), count: windows.count)
         var args: [SQLiteValue] = [.integer(modelID), .text(env), version.map { .integer(Int64($0)) } ?? .null]
-        var rows: [String] = []
-        for (i, w) in windows.enumerated() {
-            rows.append("(\(i), CAST(?\(args.count + 1) AS BIGINT), CAST(?\(args.count + 2) AS BIGINT))")
-            args += [.integer(w.since), .integer(w.until)]
-        }
-        // VALUES columns are column1… on both SQLite and PostgreSQL.
+        let values = valuesRows(windows, &args)
         for (i, v, metric, n, sum, sumSq, m2) in try c.query(
             """
             SELECT w.column1, l.version, l.metric, l.n, l.sum, l.sum_sq, l.m2
-            FROM live_windows l JOIN (VALUES \(rows.joined(separator: ", "))) AS w
-              ON l.start_time >= w.column2 AND l.start_time < w.column3
+            FROM live_windows l JOIN \(values) ON l.start_time >= w.column2 AND l.start_time < w.column3
             WHERE l.model_id = ?1 AND l.env = ?2 AND (?3 IS NULL OR l.version = ?3)
-            ORDER BY w.column1, l.start_time, l.id
+            \(inWindowOrder(c, "l.start_time, l.id"))
             """, args,
             { ($0.int(0), $0.isNull(1) ? nil : $0.int(1), $0.string(2), $0.double(3), $0.double(4), $0.double(5), $0.double(6)) })
         {
@@ -81,60 +98,86 @@ extension LiveRepository {
         return data
     }
 
-    /// Predictions of [since, until) row by row: exact, and the scan grows with the window.
+    /// Predictions of each window row by row, into `ds` (one per window), in two statements for
+    /// all of them: exact, and the scan grows with the windows. Rows are added in (time, id)
+    /// order, the primary key's, as a window's own query gave them on SQLite.
     static func rawPredictions(
-        _ d: inout LiveData, _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, positive: String, version: Int?,
-        settings: LiveSettings
+        _ ds: inout [LiveData], _ c: Connection, modelID: Int64, env: String, windows: [(since: Int64, until: Int64)], positive: String,
+        version: Int?, settings: LiveSettings
     ) throws {
-        let vArg: SQLiteValue = version.map { .integer(Int64($0)) } ?? .null
+        guard !windows.isEmpty else { return }
         func fresh() -> PredictionAccumulator { PredictionAccumulator(positive: positive, task: settings.task, classes: settings.classes) }
+        var args: [SQLiteValue] = [.integer(modelID), .text(env), version.map { .integer(Int64($0)) } ?? .null]
+        let values = valuesRows(windows, &args)
+        let keys = args  // what the confusion matrix's statement binds
+        args.append(.text(positive))
+        let pos = "?\(args.count)"
         // A score is the probability of the label that was positive when it was ingested; for
         // another positive label it is converted explicitly (1 − score, binary labels).
         let stmt = try c.statement(
             """
-            SELECT version, actual_label IS NOT NULL, label = actual_label, label = ?6, actual_label = ?6, value,
-                   CASE WHEN score IS NULL OR coalesce(score_label, ?6) = ?6 THEN score ELSE 1 - score END, actual_value,
-                   score IS NOT NULL AND coalesce(score_label, ?6) <> ?6, score_label
-            FROM predictions
-            WHERE model_id = ?1 AND env = ?2 AND time >= ?3 AND time < ?4 AND (?5 IS NULL OR version = ?5)
+            SELECT w.column1, p.version, p.actual_label IS NOT NULL, p.label = p.actual_label, p.label = \(pos), p.actual_label = \(pos),
+                   p.value, CASE WHEN p.score IS NULL OR coalesce(p.score_label, \(pos)) = \(pos) THEN p.score ELSE 1 - p.score END,
+                   p.actual_value, p.score IS NOT NULL AND coalesce(p.score_label, \(pos)) <> \(pos), p.score_label
+            FROM predictions p JOIN \(values) ON p.time >= w.column2 AND p.time < w.column3
+            WHERE p.model_id = ?1 AND p.env = ?2 AND (?3 IS NULL OR p.version = ?3)
+            \(inWindowOrder(c, "p.time, p.id"))
             """)
-        try stmt.bind([.integer(modelID), .text(env), .integer(since), .integer(until), vArg, .text(positive)])
+        try stmt.bind(args)
         defer { stmt.reset() }
-        var current: Int?? = .none
+        var current: (window: Int, version: Int?)?
         var acc = fresh()
         while try stmt.step() {
             let r = stmt.row
-            let v: Int? = r.isNull(0) ? nil : r.int(0)
-            if current == nil || current! != v {
-                if let cur = current { d.predictions[cur] = acc }
-                acc = d.predictions[v] ?? fresh()
-                current = .some(v)
+            let (i, v): (Int, Int?) = (r.int(0), r.isNull(1) ? nil : r.int(1))
+            if current == nil || current!.window != i || current!.version != v {
+                if let cur = current { ds[cur.window].predictions[cur.version] = acc }
+                acc = ds[i].predictions[v] ?? fresh()
+                current = (i, v)
             }
             acc.add(
-                labeled: r.int64(1) == 1, correct: r.int64(2) == 1, predictedPositive: r.int64(3) == 1, actualPositive: r.int64(4) == 1,
-                value: r.optionalDouble(5), score: r.optionalDouble(6), actualValue: r.optionalDouble(7))
-            if r.int64(8) == 1, let from = r.optionalString(9) { d.convertedScores[v, default: [:]][from, default: 0] += 1 }
+                labeled: r.int64(2) == 1, correct: r.int64(3) == 1, predictedPositive: r.int64(4) == 1, actualPositive: r.int64(5) == 1,
+                value: r.optionalDouble(6), score: r.optionalDouble(7), actualValue: r.optionalDouble(8))
+            if r.int64(9) == 1, let from = r.optionalString(10) { ds[i].convertedScores[v, default: [:]][from, default: 0] += 1 }
         }
-        if let cur = current { d.predictions[cur] = acc }
-        try rawConfusion(&d, c, modelID: modelID, env: env, since: since, until: until, version: vArg)
+        if let cur = current { ds[cur.window].predictions[cur.version] = acc }
+        try rawConfusion(&ds, c, values: values, args: keys)
     }
 
-    /// Adds the labeled predictions of [since, until) to their version's confusion matrix.
-    static func rawConfusion(
-        _ d: inout LiveData, _ c: Connection, modelID: Int64, env: String, since: Int64, until: Int64, version vArg: SQLiteValue
-    ) throws {
-        for (v, actual, predicted, count) in try c.query(
+    /// Adds each window's labeled predictions to their version's confusion matrix (`values` and
+    /// `args` as `rawPredictions` built them).
+    static func rawConfusion(_ ds: inout [LiveData], _ c: Connection, values: String, args: [SQLiteValue]) throws {
+        for (i, v, actual, predicted, count) in try c.query(
             """
-            SELECT version, actual_label, label, count(*) FROM predictions
-            WHERE model_id = ?1 AND env = ?2 AND time >= ?3 AND time < ?4 AND (?5 IS NULL OR version = ?5)
-              AND actual_label IS NOT NULL AND label IS NOT NULL
-            GROUP BY version, actual_label, label
+            SELECT w.column1, p.version, p.actual_label, p.label, count(*)
+            FROM predictions p JOIN \(values) ON p.time >= w.column2 AND p.time < w.column3
+            WHERE p.model_id = ?1 AND p.env = ?2 AND (?3 IS NULL OR p.version = ?3)
+              AND p.actual_label IS NOT NULL AND p.label IS NOT NULL
+            GROUP BY w.column1, p.version, p.actual_label, p.label
             """,
-            [.integer(modelID), .text(env), .integer(since), .integer(until), vArg],
-            { ($0.isNull(0) ? nil : $0.int(0), $0.string(1), $0.string(2), $0.int(3)) })
+            args, { ($0.int(0), $0.isNull(1) ? nil : $0.int(1), $0.string(2), $0.string(3), $0.int(4)) })
         {
-            d.predictions[v]?.addConfusion(actual: actual, predicted: predicted, count: count)
+            ds[i].predictions[v]?.addConfusion(actual: actual, predicted: predicted, count: count)
         }
+    }
+
+    /// `ORDER BY` window then `keys` on PostgreSQL. None on SQLite: its plan for these joins
+    /// (the VALUES rows in order, then an index range per window) yields that order already, and
+    /// sorting again made the gap page 12% slower.
+    static func inWindowOrder(_ c: Connection, _ keys: String) -> String {
+        c.dialect.pick(sqlite: "", postgres: "ORDER BY w.column1, \(keys)")
+    }
+
+    /// `(VALUES (0, ?a, ?b), …) AS w`: windows as rows (index, since, until) to join on, their
+    /// bounds appended to `args`. VALUES columns are column1… on both SQLite and PostgreSQL; the
+    /// casts type the parameters for PostgreSQL.
+    static func valuesRows(_ windows: [(since: Int64, until: Int64)], _ args: inout [SQLiteValue]) -> String {
+        var rows: [String] = []
+        for (i, w) in windows.enumerated() {
+            rows.append("(\(i), CAST(?\(args.count + 1) AS BIGINT), CAST(?\(args.count + 2) AS BIGINT))")
+            args += [.integer(w.since), .integer(w.until)]
+        }
+        return "(VALUES \(rows.joined(separator: ", "))) AS w"
     }
 
     /// The gap between offline and live metrics of `model` in `env`, per version live in the window.

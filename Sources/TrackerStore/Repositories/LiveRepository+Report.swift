@@ -13,7 +13,9 @@ extension LiveRepository {
             let m = try RegistryRepository.modelRow(c, model)
             // The rollup state and every window's aggregates in one read each, not one per window.
             let state = try RollupState.load(c, modelID: m.id)
-            let prefetched = try LiveRepository.prefetch(c, modelID: m.id, env: env, windows: windows, version: version, state: state)
+            let prefetched = try LiveRepository.prefetch(
+                c, modelID: m.id, env: env, windows: windows, version: version, state: state, positive: settings.positiveLabel,
+                settings: settings)
             return try zip(windows, prefetched).map { w, p in
                 try LiveRepository.liveData(
                     c, modelID: m.id, env: env, since: w.since, until: w.until, positive: settings.positiveLabel, version: version,
