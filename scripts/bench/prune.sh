@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # live prune in batches vs in one transaction, and what a concurrent writer waits meanwhile.
-# Usage: scripts/bench/prune.sh [PAIRS]   (default 1,000,000; the README's figures are at 1M)
+# Usage: scripts/bench/prune.sh [PAIRS] [BATCH...]   (default 1,000,000 pairs; batch sizes 50000 10000)
 #   PAIRS prediction+outcome pairs of one model over a year (gen_live.py); each run prunes a
 #   fresh copy of all but the data's last week:
 #   - --batch-size larger than the data: one chunk, one transaction (what prune did before)
-#   - the default --batch-size (50,000)
+#   - each BATCH as --batch-size (the default is 50,000)
 #   During each, another process takes SQLite's write lock in a loop (BEGIN IMMEDIATE; ROLLBACK,
 #   50 ms apart, 60 s busy timeout), and a `tracker live ingest` of one window runs in a loop:
 #   the longest waits are the longest time any writer was kept out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PAIRS=${1:-1000000}
+shift || true
+BATCHES=("${@:-50000 10000}"); BATCHES=(${BATCHES[*]})
 out=scripts/bench/out; mkdir -p "$out"
 swift build -c release --static-swift-stdlib --product tracker >/dev/null
 T="$(swift build -c release --show-bin-path)/tracker"
@@ -47,7 +49,7 @@ PY
   local ingest=$!
   sleep 0.5
   local s e; s=$(date +%s%N)
-  "$T" live prune --before 2026-11-24T00:00:00Z --db "$db" "$@" 2>/dev/null
+  "$T" live prune --before 2026-11-24T00:00:00Z --db "$db" "$@" >/dev/null 2>&1
   e=$(date +%s%N)
   sleep 0.3; touch "$db.done"; wait $lock $ingest; rm -f "$db.done"
   read -r n p50 max < "$out/prune-lock.txt"
@@ -57,4 +59,4 @@ PY
 }
 echo "== live prune of all but the last week of $PAIRS pairs"
 run "one transaction (--batch-size $((PAIRS * 2)))" --batch-size $((PAIRS * 2))
-run "batches (default --batch-size 50000)"
+for b in "${BATCHES[@]}"; do run "batches (--batch-size $b)" --batch-size "$b"; done

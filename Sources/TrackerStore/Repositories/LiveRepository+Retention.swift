@@ -262,11 +262,15 @@ extension LiveRepository {
                 ?? c.queryOne("SELECT time, id FROM predictions WHERE \(range) ORDER BY time DESC, id DESC LIMIT 1", args, { ($0.int64(0), $0.string(1)) })
         }
         guard let last else { return nil }
-        let chunk = args + [.integer(last.0), .text(last.1)]
+        // Both ends as row values, so the key range bounds the scan on both sides (with
+        // `time < cut` as well, SQLite would scan on to the cut in every chunk); `last` is below
+        // the cut, and so is every key up to it.
+        let chunk: [SQLiteValue] = [.integer(modelID), .text(env), .integer(after.0), .text(after.1), .integer(last.0), .text(last.1)]
+        let keys = "model_id = ? AND env = ? AND (time, id) > (?, ?) AND (time, id) <= (?, ?)"
         return try pausingAfter {
             try db.write { c in
-                let outcomes = try c.run("DELETE FROM outcomes WHERE id IN (SELECT id FROM predictions WHERE \(range) AND (time, id) <= (?, ?))", chunk)
-                let predictions = try c.run("DELETE FROM predictions WHERE \(range) AND (time, id) <= (?, ?)", chunk)
+                let outcomes = try c.run("DELETE FROM outcomes WHERE id IN (SELECT id FROM predictions WHERE \(keys))", chunk)
+                let predictions = try c.run("DELETE FROM predictions WHERE \(keys)", chunk)
                 return PruneChunk(predictions: predictions, outcomes: outcomes, last: last)
             }
         }
