@@ -87,6 +87,12 @@ public struct PGCopyRows: Sendable {
 }
 
 extension PGConnection {
+    /// Runs a query and returns its cells in one flat array, row after row: for bulk reads
+    /// (`FETCH` from a cursor), which would copy every value twice through `query`'s rows.
+    public func flatRows(_ sql: String, _ values: [SQLiteValue] = []) throws -> [SQLiteValue] {
+        try rows(sql, values).cells
+    }
+
     /// Sends `rows` with `COPY table (columns) FROM STDIN` in the current transaction and waits
     /// until PostgreSQL has stored them (far faster than INSERTs for bulk loads: no statement per
     /// batch, no placeholders). `table` and `columns` are identifiers the caller controls.

@@ -51,6 +51,7 @@ enum CopyProgressTable {
             }
             try requireEmpty(c, target: target.path, resume: resume)
             try c.execute(create)
+            try dropForeignKeys(c)
             // The source brings its own Default experiment (id 0).
             try c.run("DELETE FROM experiments WHERE id = 0")
             var entries: [String: Entry] = [:]
@@ -75,6 +76,50 @@ enum CopyProgressTable {
     /// Marks a table complete.
     static func markDone(_ c: Connection, _ table: String) throws {
         try c.run("UPDATE tracker_copy_progress SET done = 1 WHERE table_name = ?", [.text(table)])
+    }
+
+    // MARK: - Foreign keys (PostgreSQL)
+
+    /// Drops the foreign keys of the copied tables on PostgreSQL, recording them in
+    /// `tracker_copy_foreign_keys` to add back when every table is in (as `pg_restore` loads data
+    /// before its foreign keys): checking each copied row against its parents costs PostgreSQL
+    /// about five times the insert itself (measured: 100k metric points, 4.0 s with the two
+    /// checks, 0.44 s without), while adding a key back checks the whole table in one join.
+    /// Runs in the transaction that starts the copy; a resumed copy finds them still recorded.
+    static func dropForeignKeys(_ c: Connection) throws {
+        guard c.dialect == .postgres else { return }
+        try c.execute(
+            "CREATE TABLE tracker_copy_foreign_keys (table_name TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL, PRIMARY KEY (table_name, name))"
+        )
+        let keys = try c.query(
+            """
+            SELECT t.relname::text, k.conname::text, pg_get_constraintdef(k.oid) FROM pg_constraint k
+              JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+             WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY 1, 2
+            """
+        ) { ($0.string(0), $0.string(1), $0.string(2)) }
+        for (table, name, definition) in keys where Store.copyTables.contains(table) {
+            try c.run(
+                "INSERT INTO tracker_copy_foreign_keys (table_name, name, definition) VALUES (?, ?, ?)",
+                [.text(table), .text(name), .text(definition)])
+            try c.execute("ALTER TABLE \(table) DROP CONSTRAINT \"\(name)\"")
+        }
+    }
+
+    /// Adds back the foreign keys `dropForeignKeys` recorded (each checks its table once), in one
+    /// transaction; nothing to do on SQLite or when they are back already.
+    static func restoreForeignKeys(_ target: Store) throws {
+        guard target.db.dialect == .postgres else { return }
+        try target.db.write { c in
+            guard try Migrator.tableCount(c, named: "tracker_copy_foreign_keys") > 0 else { return }
+            let keys = try c.query("SELECT table_name, name, definition FROM tracker_copy_foreign_keys ORDER BY table_name, name") {
+                ($0.string(0), $0.string(1), $0.string(2))
+            }
+            for (table, name, definition) in keys {
+                try c.execute("ALTER TABLE \(table) ADD CONSTRAINT \"\(name)\" \(definition)")
+            }
+            try c.execute("DROP TABLE tracker_copy_foreign_keys")
+        }
     }
 
     /// Ends a verified copy: the target is then an ordinary tracker database.

@@ -97,6 +97,7 @@ extension Store {
                 guard let from = plan.tables[table] else { continue }
                 copiedNow += try copyTable(src, table, to: target, from: from, batch: batch, progress: progress)
             }
+            try CopyProgressTable.restoreForeignKeys(target)
             try target.continueIdentities()
             let seconds = (ContinuousClock.now - started).seconds
             progress(.verifying)
@@ -213,15 +214,13 @@ extension Store {
     ) throws {
         var cells: [SQLiteValue] = []
         cells.reserveCapacity(chunk * columns)
-        if c.dialect == .postgres {
+        if let pg = c as? PGConnection {
             try c.run("DECLARE tracker_copy_scan NO SCROLL CURSOR FOR " + sql, values)
             while true {
-                cells.removeAll(keepingCapacity: true)
-                let fetched = try c.query("FETCH FORWARD \(chunk) FROM tracker_copy_scan", [], cache: true) { row in
-                    for i in 0..<columns { cells.append(row[i]) }
-                }.count
-                if fetched > 0 { try body(cells, fetched) }
-                if fetched < chunk { break }
+                let fetched = try pg.flatRows("FETCH FORWARD \(chunk) FROM tracker_copy_scan")
+                let rows = fetched.count / max(1, columns)
+                if rows > 0 { try body(fetched, rows) }
+                if rows < chunk { break }
             }
             try c.run("CLOSE tracker_copy_scan")
             return

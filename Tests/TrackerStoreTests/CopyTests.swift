@@ -131,12 +131,36 @@ import Testing
         let args = ["report", "--week", "2026-W47", "--now", "2026-11-23T08:00:00Z", "--format", "json"]
         #expect(try ok(args + ["--db", target.db]) == (try ok(args + ["--db", tmp.db])))
         try ok(["db", "copy", "--from", tmp.db, "--to", target.db, "--verify-only"])
-        // Done: the record is gone, and another resume finds nothing to continue.
+        // Done: the records are gone, the foreign keys dropped for the load (PostgreSQL) are all
+        // back, and another resume finds nothing to continue.
         let s = try Store.open(path: target.db)
-        #expect(try s.db.read { try Migrator.tableCount($0, named: CopyProgressTable.name) } == 0)
+        #expect(try s.db.read { try Migrator.tableCount($0, excluding: "schema_migrations") } == Store.copyTables.count)
+        let fresh = try TempDir(backend)
+        let new = try Store.open(path: fresh.db)
+        #expect(try foreignKeys(s) == (try foreignKeys(new)))
+        #expect(try foreignKeys(s).count > 30)
         s.close()
+        new.close()
         let again = try tracker(copy + ["--resume"])
         #expect(again.status == 1 && again.stderr.contains("no interrupted copy to resume"), "\(again.stderr)")
+    }
+
+    /// Every foreign key of the schema: table, and its definition.
+    private func foreignKeys(_ s: Store) throws -> [String] {
+        try s.db.read { c in
+            var keys: [String] = []
+            for table in Store.copyTables {
+                let sql = c.dialect.pick(
+                    sqlite: "SELECT \"table\" || ' ' || \"from\" || ' ' || \"to\" || ' ' || on_delete FROM pragma_foreign_key_list(?)",
+                    postgres: """
+                        SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+                          JOIN pg_namespace n ON n.oid = t.relnamespace
+                         WHERE k.contype = 'f' AND n.nspname = current_schema() AND t.relname = ?
+                        """)
+                keys += try c.query(sql, [.text(table)]) { "\(table): \($0.string(0))" }
+            }
+            return keys.sorted()
+        }
     }
 
     @Test(arguments: TestBackend.all) func aResumeIsRefusedWhenTheSourceChanged(_ backend: TestBackend) throws {
