@@ -183,7 +183,7 @@ struct DBCopy: ParsableCommand {
             artifacts folder (--artifacts).
             Examples:
               tracker db copy --from tracker.db --to postgres://tracker@db:5432/tracker
-              tracker db copy --from tracker.db --to postgres://tracker@db:5432/tracker --resume
+              tracker db copy --from tracker.db --to postgres://tracker@db/tracker --resume
               tracker db copy --from postgres://tracker@db:5432/tracker --to laptop.db
             """)
 
