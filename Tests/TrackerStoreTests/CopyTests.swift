@@ -239,6 +239,9 @@ import Testing
         #expect(noSource.status == 1 && noSource.stderr.contains("no database at"), "\(noSource.stderr)")
         let both = try tracker(["db", "copy", "--from", tmp.db, "--to", tmp.file("x.db"), "--resume", "--verify-only"])
         #expect(both.status == 2, "\(both.stderr)")
+        // --resume with nothing to resume starts a new copy (as `wget -c` of a missing file does).
+        let fresh = try tracker(["db", "copy", "--from", tmp.db, "--to", tmp.file("fresh.db"), "--resume"])
+        #expect(fresh.status == 0 && !fresh.stdout.contains("(resumed: "), "\(fresh.stderr)")
         let help = try ok(["db", "copy", "--help"])
         for option in ["--resume", "--verify-only", "--batch", "--from", "--to", "checksum"] { #expect(help.contains(option), "\(option)") }
     }
