@@ -154,6 +154,20 @@ enum CopyProgressTable {
         }
     }
 
+    /// Refuses ordinary use of a database a `tracker db copy` left unfinished: it holds part of
+    /// its source's rows (and, on PostgreSQL, no foreign keys yet), so every answer from it would
+    /// be quietly wrong. One lookup in the schema catalogue per open.
+    static func refuseUnfinishedCopy(_ db: Database, path: String) throws {
+        try db.read { c in
+            guard try Migrator.tableCount(c, named: name) > 0 else { return }
+            let source = try c.queryOne("SELECT source FROM tracker_copy_progress LIMIT 1") { $0.string(0) } ?? "?"
+            throw TrackerError(
+                .storage,
+                "\(path) is an unfinished copy of \(source) ('tracker db copy' stopped before it finished); continue it with 'tracker db copy --from \(source) --to \(path) --resume', or delete it and copy again"
+            )
+        }
+    }
+
     private static func partialCopy(_ target: String, _ entries: [String: Entry]) -> TrackerError {
         let done = entries.values.filter(\.done).count
         let copied = entries.values.reduce(0) { $0 + $1.copied }

@@ -124,6 +124,11 @@ import Testing
         let refused = try tracker(copy)
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("holds an interrupted copy of") && refused.stderr.contains("--resume"), "\(refused.stderr)")
+        // Until it is finished, the half-filled target answers nothing (its answers would be wrong).
+        let used = try tracker(["run", "list", "--db", target.db])
+        #expect(used.status == 1 && used.stdout.isEmpty, "\(used.stdout)")
+        #expect(used.stderr.contains("is an unfinished copy of \(tmp.db)") && used.stderr.contains("--resume"), "\(used.stderr)")
+        try ok(["db", "status", "--db", target.db])
         let resumed = try tracker(copy + ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming after") && resumed.stderr.contains("(copied before)"), "\(resumed.stderr)")
