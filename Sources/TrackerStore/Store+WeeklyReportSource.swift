@@ -3,9 +3,13 @@ import TrackerAnalysis
 import TrackerCore
 
 // The store as the weekly report's source (`store.weeklyReport(…)` is TrackerAnalysis's
-// assembly over it): each load is a repository call. `deployments`, `liveSettings` and `gap`
-// are the repositories' own forwards.
+// assembly over it): each load is a repository call. `liveSettings` and `gap` are the live
+// repository's forwards.
 extension Store: WeeklyReportSource {
+    public func deployments(model: String?, env: String?, at: Int64?) throws -> [Deployment] {
+        try deployments.deployments(model: model, env: env, at: at)
+    }
+
     public func ledger(model: String?, env: String?, since: Int64?, until: Int64?) throws -> [LedgerEntry] {
         try deployments.ledger(model: model, env: env, since: since, until: until)
     }

@@ -77,6 +77,7 @@ public final class Store: Sendable {
         do {
             let status = try migrator.status(db)
             if mode == .inspect { return }
+            if mode == .use { try CopyProgressTable.refuseUnfinishedCopy(db, path: path) }
             // A database without recorded migrations is either new or foreign; `migrate` tells them
             // apart inside its write transaction (a separate check here raced with a concurrent
             // first use that had just created the schema).

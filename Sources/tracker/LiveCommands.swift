@@ -31,19 +31,35 @@ struct LivePrune: ParsableCommand {
             prediction is kept but joins nothing. Without --model, outcomes older than
             DATE that never met a prediction are deleted too.
 
+            Runs in batches, one short transaction each, with progress on stderr, so
+            ingest, logging and the server write in between. The cut is recorded
+            first: after an interruption the gap is already right, and running the
+            same command again deletes the rest.
+
             Example:
               tracker live prune --before 2026-11-01 --model churn
             """)
     @OptionGroup var options: DBOptions
     @Option(help: "Delete raw rows of predictions made before this time (ISO-8601 or epoch ms).") var before: String
     @Option(help: "Only this model (default: every model).") var model: String?
+    @Option(name: .customLong("batch-size"), help: "Predictions (or outcomes) deleted per transaction.") var batchSize = 50_000
 
-    func validate() throws { _ = try parseTime("--before", before) }
+    func validate() throws {
+        _ = try parseTime("--before", before)
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
 
     func run() throws {
         let store = try options.open()
-        if let model { _ = try store.model(named: model) }
-        let s = try store.live.prune(before: try TimeParser.parse(before), model: model)
+        if let model { _ = try store.registry.model(named: model) }
+        let s = try store.live.prune(before: try TimeParser.parse(before), model: model, batchSize: batchSize) { p in
+            let done = p.finished ? " (done)" : ""
+            if let model = p.model {
+                printError("pruning \(model): \(p.predictions) predictions and \(p.outcomes) outcomes deleted\(done)")
+            } else {
+                printError("pruning outcomes that met no prediction: \(p.outcomes) deleted\(done)")
+            }
+        }
         print("deleted \(s.predictions) predictions and \(s.outcomes) outcomes made before \(TimeParser.format(s.before))")
         if !s.models.isEmpty { print("models: \(s.models.joined(separator: ", "))") }
     }
@@ -72,7 +88,7 @@ struct LiveRebuildRollups: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        if let model { _ = try store.model(named: model) }
+        if let model { _ = try store.registry.model(named: model) }
         try store.live.markRollupsForRebuild(model: model)
         try store.live.rebuildRollups(batchSize: batchSize) { p in
             printError("rollups of \(p.model): \(p.done) of \(p.total) predictions\(p.finished ? " (done)" : "")")
@@ -138,7 +154,7 @@ struct LiveRecord: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        try store.checkEnvironment(env, allowNew: newEnv)
+        try store.deployments.checkEnvironment(env, allowNew: newEnv)
         let now = TimeParser.nowMillis()
         var s: Int64
         var e: Int64
@@ -147,12 +163,12 @@ struct LiveRecord: ParsableCommand {
             (s, e) = (try TimeParser.parse(start), try TimeParser.parse(end))
         } else {
             // The last hour, but not before the current deployment began.
-            let deployedAt = try store.deployments(model: name, env: env, at: now).first?.startedAt
+            let deployedAt = try store.deployments.deployments(model: name, env: env, at: now).first?.startedAt
             (s, e, defaulted) = (max(now - 3_600_000, deployedAt ?? .min), now, true)
         }
         let w = try LiveWindowInput.from(
             model: name, env: env, metric: metric, version: version, start: s, end: e, mean: value, count: count, std: std, sumSq: sumSq)
-        let summary = try store.writeLive([.window(w)], lines: [1], source: nil)
+        let summary = try store.live.writeLive([.window(w)], lines: [1], source: nil)
         print(summary.replaced > 0 ? "replaced window" : "recorded window", "\(TimeParser.format(s))–\(TimeParser.format(e))")
         if defaulted { printError("note: no --start/--end: the window is \(TimeParser.format(s)) – now") }
         if summary.unattributed > 0 {
@@ -305,7 +321,7 @@ struct LiveConfig: ParsableCommand {
         let changes = positive != nil || !gaps.isEmpty || coverageFloor != nil || !dirs.isEmpty || task != nil || newClasses != nil
         if changes {
             for (metric, _) in gaps + dirs.map({ ($0.0, 0.0) }) where !metric.isEmpty { try Limits.validateKey(metric, "metric") }
-            try store.updateLiveSettings(model: name) { s in
+            try store.live.updateLiveSettings(model: name) { s in
                 if let positive { s.positiveLabel = positive }
                 for (metric, share) in gaps { s.maxGap[metric] = share }
                 if let coverageFloor { s.coverageFloor = coverageFloor }
@@ -316,7 +332,7 @@ struct LiveConfig: ParsableCommand {
             // A new positive label changes the rollups' confusion counts and scores: rebuild them.
             try rebuildPendingRollups(store)
         }
-        print(Self.describe(name, try store.liveSettings(model: name)), terminator: "")
+        print(Self.describe(name, try store.live.liveSettings(model: name)), terminator: "")
     }
 
     /// The settings as the lines `live config NAME` prints.
@@ -397,10 +413,10 @@ struct GapCommand: ParsableCommand {
         for m in lower { o.directions[m] = .lowerIsBetter }
         for m in higher { o.directions[m] = .higherIsBetter }
         let store = try options.open()
-        if let version { _ = try store.version(model: name, ref: String(version)) }
-        let report = try store.gap(model: name, env: env, options: o)
+        if let version { _ = try store.registry.version(model: name, ref: String(version)) }
+        let report = try store.live.gap(model: name, env: env, options: o)
         if report.versions.isEmpty && report.unattributed == nil {
-            let known = try store.environments(model: name)
+            let known = try store.deployments.environments(model: name)
             if !known.contains(env) {
                 printError("note: \(name) was never deployed to '\(env)'; environments: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))")
             }

@@ -127,7 +127,7 @@ enum Main {
                 printError("error: \(described.message)")
                 return 1
             }
-            printError(Tracker.fullMessage(for: error))
+            printError(subcommandUsage(for: error, arguments: Array(CommandLine.arguments.dropFirst())) ?? Tracker.fullMessage(for: error))
             // ArgumentParser uses 64 (EX_USAGE) for usage errors; tracker documents 2.
             return code == .validationFailure ? 2 : code.rawValue
         }
@@ -135,9 +135,62 @@ enum Main {
 
     /// `Error: …`, the subcommand's usage line and where its help is, as ArgumentParser prints them.
     static func usageMessage(_ message: String, command: ParsableCommand.Type) -> String {
+        "Error: \(message)\n" + usageLines(command)
+    }
+
+    /// The subcommand's usage line and where its help is.
+    static func usageLines(_ command: ParsableCommand.Type) -> String {
         let usage = Tracker.usageString(for: command)
         let name = usage.split(separator: " ").prefix { !$0.hasPrefix("<") && !$0.hasPrefix("[") && !$0.hasPrefix("-") }
-        return "Error: \(message)\nUsage: \(usage)\n  See '\(name.joined(separator: " ")) --help' for more information."
+        return "Usage: \(usage)\n  See '\(name.joined(separator: " ")) --help' for more information."
+    }
+
+    /// A usage error ArgumentParser attributed to the root command, with the usage of the
+    /// subcommand the arguments name instead (nil for any other error).
+    ///
+    /// Why: the root declares `--db` (so it may stand before the subcommand), and ArgumentParser
+    /// parses the root's options across the whole command line before it picks a subcommand,
+    /// so `tracker run list --db` fails while the command stack is still just `tracker`. Its
+    /// parse error (`CommandError`) keeps that stack internal, and an option that tolerates a
+    /// missing value (`defaultAsFlag`) would show `--db [<path>]` in every usage line. So, on
+    /// this error path only, the arguments are parsed again without the `--db` that lacks its
+    /// value: that names the subcommand (or gives its own usage error, whose usage is kept).
+    static func subcommandUsage(for error: Error, arguments: [String]) -> String? {
+        let full = Tracker.fullMessage(for: error)
+        guard Tracker.exitCode(for: error) == .validationFailure, full.contains("'--db <path>'"),
+            full.contains("Usage: \(Tracker.usageString(for: Tracker.self))\n"), let usageStart = full.range(of: "\nUsage: ")
+        else { return nil }
+        let usage: String
+        do {
+            let command = try Tracker.parseAsRoot(withoutValuelessDB(arguments))
+            guard type(of: command) != Tracker.self else { return nil }
+            usage = usageLines(type(of: command))
+        } catch {
+            let other = Tracker.fullMessage(for: error)
+            guard let start = other.range(of: "\nUsage: "), !other.contains("Usage: \(Tracker.usageString(for: Tracker.self))\n") else { return nil }
+            usage = String(other[other.index(after: start.lowerBound)...])
+        }
+        return full[..<usageStart.lowerBound] + "\n" + usage
+    }
+
+    /// `arguments` without each `--db` that has no value (last, empty, or before another option
+    /// or `--`), as ArgumentParser reads a missing value.
+    static func withoutValuelessDB(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { return out + arguments[i...] }
+            let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+            let valueless = a == "--db=" || (a == "--db" && (next.map { $0.hasPrefix("-") && $0 != "-" } ?? true))
+            if !valueless { out.append(a) }
+            if a == "--db" && !valueless {
+                out.append(next!)
+                i += 1
+            }
+            i += 1
+        }
+        return out
     }
 }
 

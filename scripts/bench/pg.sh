@@ -3,12 +3,15 @@
 #   - server capacity with wrk (16 connections per target, WRK_SECONDS each) on log-metric,
 #     log-batch (1000 points) and runs/get for: one server on SQLite, one on PostgreSQL, and two
 #     on the same PostgreSQL schema (one wrk per server at the same time, requests summed);
-#   - `tracker db copy` from a SQLite database with POINTS metric points and PAIRS prediction
-#     pairs (prediction + outcome) into PostgreSQL, in rows/s.
+#   - `tracker db copy` of a SQLite database with POINTS metric points and PAIRS prediction
+#     pairs (prediction + outcome) into PostgreSQL, back from PostgreSQL into a SQLite file, and
+#     SQLite to SQLite, in rows/s (wall clock of the whole command, verification included, and
+#     the copy alone as the command reports it); with REF=BINARY, that binary's SQLite ->
+#     PostgreSQL copy of the same file in the same run, and the ratio.
 # PostgreSQL is a throwaway cluster from scripts/pg.sh (fsync off, as in the tests).
-# Usage: [TRACKER_BIN=path] [WRK_SECONDS=5] [POINTS=1000000] [PAIRS=1000000] scripts/bench/pg.sh
-#   COPY=0 skips the db copy part; PG_SERVE_ARGS adds options to the PostgreSQL servers'
-#   `tracker serve` (e.g. PG_SERVE_ARGS="--pg-connections 8").
+# Usage: [TRACKER_BIN=path] [REF=path] [COPY_ONLY=1] [WRK_SECONDS=5] [POINTS=1000000] [PAIRS=1000000] scripts/bench/pg.sh
+#   COPY_ONLY=1 skips the wrk part; COPY=0 skips the db copy part; PG_SERVE_ARGS adds options to
+#   the PostgreSQL servers' `tracker serve` (e.g. PG_SERVE_ARGS="--pg-connections 8").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=scripts/bench/out/pg; rm -rf "$out"; mkdir -p "$out"
@@ -18,7 +21,7 @@ if [ -z "${TRACKER_BIN:-}" ]; then
 fi
 T=$TRACKER_BIN
 PY=python3
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+[ -n "${COPY_ONLY:-}" ] || command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_healthy() { for _ in $(seq 1000); do curl -sf "$1/health" >/dev/null && return; sleep 0.01; done; echo "never healthy: $1" >&2; exit 1; }
 
@@ -30,8 +33,9 @@ URL=$(scripts/pg.sh start "$pg_dir/c")
 PG="$URL?search_path=bench"
 # Created here too, so the script also measures binaries from before tracker created a missing schema.
 psql=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/psql
-"$psql" -q "$URL" -c "CREATE SCHEMA IF NOT EXISTS bench; CREATE SCHEMA IF NOT EXISTS copy"
+"$psql" -q "$URL" -c "CREATE SCHEMA IF NOT EXISTS bench; CREATE SCHEMA IF NOT EXISTS copy; CREATE SCHEMA IF NOT EXISTS copy_ref"
 
+if [ -z "${COPY_ONLY:-}" ]; then
 serve() { # DB PORT [OPTION...]: a server in the background
   "$T" serve --db "$1" --artifacts "$out/artifacts" --port "$2" --log-level warning "${@:3}" >"$out/serve-$2.log" 2>&1 &
   PIDS+=($!)
@@ -95,18 +99,37 @@ print('%-11s %12.0f %14.0f %20.0f %12s %12s' % ('$ep', ${s:-0}, ${p1:-0}, ${p2:-
 done
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 PIDS=()
+fi
 [ "${COPY:-1}" = 0 ] && exit 0
 
 echo
-echo "db copy: SQLite -> PostgreSQL"
+echo "db copy (${POINTS:-1000000} metric points, ${PAIRS:-1000000} prediction pairs)"
 src="$out/copy.db"
 run=$("$T" run start --experiment copy --db "$src" 2>/dev/null)
 $PY scripts/bench/gen_events.py points "${POINTS:-1000000}" | "$T" ingest - --run "$run" --db "$src" >/dev/null
 "$T" model register m0 --db "$src" >/dev/null
 $PY scripts/bench/gen_live.py pairs "${PAIRS:-1000000}" | "$T" live ingest - --db "$src" >/dev/null
-t0=$($PY -c 'import time; print(time.time())')
-"$T" db copy --from "$src" --to "$URL?search_path=copy" >"$out/copy.out" 2>"$out/copy.log"
-t1=$($PY -c 'import time; print(time.time())')
-cat "$out/copy.out"
-rows=$(sed -n 's/^copied \([0-9]*\) rows.*/\1/p' "$out/copy.out")
-$PY -c "s = $t1 - $t0; print(f'{$rows} rows ({${POINTS:-1000000}} metric points, {${PAIRS:-1000000}} prediction pairs) in {s:.1f} s: {$rows / s:,.0f} rows/s')"
+
+copy() { # NAME BINARY FROM TO: one `db copy`; prints rows/s of the whole command and of the copy alone
+  local f t0 t1 rows
+  f="$out/copy-$(echo "$1" | tr -c 'A-Za-z0-9\n' '_')"
+  t0=$($PY -c 'import time; print(time.time())')
+  "$2" db copy --from "$3" --to "$4" >"$f.out" 2>"$f.log" || { cat "$f.log" >&2; exit 1; }
+  t1=$($PY -c 'import time; print(time.time())')
+  rows=$(sed -n 's/^copied \([0-9]*\) rows.*/\1/p' "$f.out")
+  echo "$t0 $t1" >"$f.time"
+  $PY -c "
+import re
+s = $t1 - $t0; text = open('$f.out').read()
+alone = re.search(r'([0-9.]+) s, ([0-9]+) rows/s', text)
+extra = '; the copy alone %s s, %s rows/s' % (alone.group(1), format(int(alone.group(2)), ',')) if alone else ''
+print('%-26s %d rows in %.1f s: %s rows/s (whole command)%s' % ('$1', $rows, s, format(round($rows / s), ','), extra))"
+}
+secs() { $PY -c "a = open('$out/copy-$1.time').read().split(); print(float(a[1]) - float(a[0]))"; }
+copy "SQLite -> PostgreSQL" "$T" "$src" "$URL?search_path=copy"
+if [ -n "${REF:-}" ]; then
+  copy "SQLite -> PostgreSQL REF" "$REF" "$src" "$URL?search_path=copy_ref"
+  $PY -c "print('REF time / this build time (whole command): %.2fx' % ($(secs SQLite____PostgreSQL_REF) / $(secs SQLite____PostgreSQL)))"
+fi
+copy "PostgreSQL -> SQLite" "$T" "$URL?search_path=copy" "$out/back.db"
+copy "SQLite -> SQLite" "$T" "$src" "$out/copy2.db"

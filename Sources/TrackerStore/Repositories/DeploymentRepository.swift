@@ -314,23 +314,9 @@ extension DeploymentRepository {
     }
 }
 
-// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+// MARK: - Store façade: the repository it hands out.
 
 extension Store {
     /// The deployment ledger, deployment intervals and gate policies; promotion and rollback write them in one transaction.
     public var deployments: DeploymentRepository { DeploymentRepository(db: db) }
-
-    // The three forwards below are kept while LiveCommands.swift (being reshaped by the
-    // live-aggregate work) still calls them; drop them once it uses `store.deployments.…`.
-
-    /// Deployment intervals, optionally for one model/environment, live at `at` if given.
-    public func deployments(model: String? = nil, env: String? = nil, at: Int64? = nil) throws -> [Deployment] {
-        try deployments.deployments(model: model, env: env, at: at)
-    }
-
-    /// The environments `model` (or any model) has ever been deployed to.
-    public func environments(model: String? = nil) throws -> [String] { try deployments.environments(model: model) }
-
-    /// Refuses an environment no model was ever deployed to, unless `allowNew`.
-    public func checkEnvironment(_ env: String, allowNew: Bool) throws { try deployments.checkEnvironment(env, allowNew: allowNew) }
 }

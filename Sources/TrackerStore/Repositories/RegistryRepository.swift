@@ -348,18 +348,9 @@ extension RegistryRepository {
     }
 }
 
-// MARK: - Store façade: one-line forwards, so call sites stay as they are.
+// MARK: - Store façade: the repository it hands out.
 
 extension Store {
     /// Registered models, their versions, offline metrics and aliases.
     public var registry: RegistryRepository { RegistryRepository(db: db) }
-
-    // The two forwards below are kept while LiveCommands.swift (being reshaped by the
-    // live-aggregate work) still calls them; drop them once it uses `store.registry.…`.
-
-    /// The registered model `name`; not found lists the registered models.
-    public func model(named name: String) throws -> RegisteredModel { try registry.model(named: name) }
-
-    /// The version `ref` (a number or an `@alias`) of `model`.
-    public func version(model: String, ref: String) throws -> ModelVersion { try registry.version(model: model, ref: ref) }
 }
