@@ -11,6 +11,8 @@
 #                             and an unrelated CA (other-ca.crt), for tests. The server also
 #                             listens on 127.0.0.2, an address its certificate does not name.
 #   scripts/pg.sh stop DIR    stop it (fast shutdown) and remove DIR.
+#   scripts/pg.sh pause DIR   stop it (fast shutdown) but keep DIR: an outage, for tests.
+#   scripts/pg.sh resume DIR  start a paused cluster again, on the same port and options.
 # Finds Debian's binaries (/usr/lib/postgresql/N/bin) when they are not on PATH. initdb refuses
 # root, so as root the cluster runs as the `postgres` user (created when missing).
 set -euo pipefail
@@ -89,11 +91,23 @@ start() {
   port=$(free_port)
   echo "$port" >"$dir/port"
   # fsync off: a throwaway test cluster; nothing here must survive a machine crash.
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=$listen -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${extra[*]}" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  echo "-c listen_addresses=$listen -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${extra[*]}" >"$dir/options"
+  resume "$dir"
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$(owner)" tracker || { stop "$dir"; exit 1; }
   echo "postgres://$(owner)@127.0.0.1:$port/tracker"
+}
+
+# Starts the cluster in $1 with the options `start` saved.
+resume() {
+  local dir=$1 bin
+  bin=$(bindir)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" \
+    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+}
+
+pause() {
+  local dir=$1
+  as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
 }
 
 stop() {
@@ -108,5 +122,7 @@ case "${1:-}" in
   start) [ $# -eq 2 ] || { echo "usage: scripts/pg.sh start DIR" >&2; exit 2; }; start "$2" ;;
   start-tls) [ $# -eq 2 ] || { echo "usage: scripts/pg.sh start-tls DIR" >&2; exit 2; }; start "$2" tls ;;
   stop) [ $# -eq 2 ] || { echo "usage: scripts/pg.sh stop DIR" >&2; exit 2; }; stop "$2" ;;
-  *) echo "usage: scripts/pg.sh start DIR | start-tls DIR | stop DIR" >&2; exit 2 ;;
+  pause) [ $# -eq 2 ] || { echo "usage: scripts/pg.sh pause DIR" >&2; exit 2; }; pause "$2" ;;
+  resume) [ $# -eq 2 ] || { echo "usage: scripts/pg.sh resume DIR" >&2; exit 2; }; resume "$2" ;;
+  *) echo "usage: scripts/pg.sh start DIR | start-tls DIR | stop DIR | pause DIR | resume DIR" >&2; exit 2 ;;
 esac

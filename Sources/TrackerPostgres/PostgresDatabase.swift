@@ -21,6 +21,8 @@ public final class PGDatabase: SQLDatabase {
     private let pool = Mutex<(idle: [Box], nextID: Int, closed: Bool)>(([], 0, false))
     /// Idle connections kept open beyond this are closed.
     private let maxIdle: Int
+    /// Where connections go, for messages: `host:port`, or the socket file.
+    private let target: String
 
     /// The advisory lock every write transaction takes (`pg_advisory_xact_lock`), so writers run
     /// one at a time across servers, as on SQLite.
@@ -38,8 +40,10 @@ public final class PGDatabase: SQLDatabase {
 
     /// Opens the database named by `url` (postgres://user[:password]@host[:port]/database, with
     /// optional `?search_path=schema` and libpq's `sslmode`, `sslrootcert`, `sslcert`, `sslkey`),
-    /// connecting once to check it. `maxIdle` connections are kept for reuse.
-    public init(url: String, maxIdle: Int = 8) throws {
+    /// connecting once to check it. `maxIdle` connections are kept for reuse. A missing schema
+    /// is created (as SQLite creates a missing file), unless `createSchema` is false: then it is
+    /// refused with `PGError.noSchema`.
+    public init(url: String, maxIdle: Int = 8, createSchema: Bool = true) throws {
         let parsed = try PGURL(url)
         self.path = parsed.display
         self.configuration = parsed.configuration
@@ -48,8 +52,15 @@ public final class PGDatabase: SQLDatabase {
         logger.logLevel = .critical
         self.logger = logger
         self.maxIdle = maxIdle
+        self.target = parsed.target
         let first = try connect()
-        if let schema = parsed.schema {
+        if let schema = parsed.schema, !createSchema {
+            let exists = try first.connection.queryOne("SELECT 1 FROM pg_namespace WHERE nspname = ?", [.text(schema)]) { _ in true }
+            if exists == nil {
+                first.connection.close()
+                throw PGError.noSchema(path, schema)
+            }
+        } else if let schema = parsed.schema {
             do {
                 try first.connection.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
             } catch let e as SQLiteError where e.isUniqueViolation {
@@ -76,7 +87,7 @@ public final class PGDatabase: SQLDatabase {
             return Box(PGConnection(c, logger: logger))
         } catch {
             if let why = tls.settings.explain(error, host: tls.host) { throw PGError.tls(path, why) }
-            throw PGError.cannotConnect(path, PGError.reason(error))
+            throw PGError.cannotConnect(path, PGError.reason(error, target: target))
         }
     }
 
@@ -154,22 +165,48 @@ public enum PGError: Error, CustomStringConvertible {
     case cannotConnect(String, String)
     /// The server was reached but TLS failed (no TLS when required, a certificate that failed a check).
     case tls(String, String)
+    /// The URL's `search_path` schema does not exist, and was not to be created.
+    case noSchema(String, String)
 
     public var description: String {
         switch self {
         case .badURL(let url, let why): return "\(url) is not a PostgreSQL URL this tracker reads: \(why)"
         case .cannotConnect(let url, let why):
-            return "cannot connect to PostgreSQL at \(url): \(why); check that the server runs and the URL's user, host, port and database"
+            return "cannot connect to PostgreSQL at \(url): \(why)"
         case .tls(let url, let why): return "cannot connect to PostgreSQL at \(url) over TLS: \(why)"
+        case .noSchema(let url, let schema):
+            return "no tracker database at \(url): schema \(schema) does not exist (nothing was created); "
+                + "check search_path, or create it with 'tracker init --db URL'"
         }
     }
 
-    static func reason(_ error: Error) -> String {
+    /// Why a connection failed, in a sentence: the server's own message, or what the network
+    /// said in plain words (postgres-nio's error values name internals such as `SingleConnectionFailure`).
+    static func reason(_ error: Error, target: String) -> String {
         if let e = error as? PSQLError {
-            if let m = e.serverInfo?[.message] { return m }
-            if let u = e.underlying { return String(describing: u) }
+            if let m = e.serverInfo?[.message] { return m + "; check the URL's user, password and database" }
+            if e.code == .serverClosedConnection || e.code == .uncleanShutdown {
+                return "the server closed the connection before it answered (is \(target) a PostgreSQL server, and reachable?)"
+            }
+            if let u = e.underlying { return network(String(describing: u), target: target) }
             return String(describing: e.code)
         }
-        return String(describing: error)
+        return network(String(describing: error), target: target)
+    }
+
+    /// A network failure's text, reduced to what it means.
+    private static func network(_ text: String, target: String) -> String {
+        let known: [(String, String)] = [
+            ("Connection refused", "connection refused (is the server running and accepting TCP connections on \(target)?)"),
+            ("timed out", "the connection timed out (is \(target) reachable? raise connect_timeout=SECONDS in the URL for a slow network)"),
+            ("connectTimeout", "the connection timed out (is \(target) reachable? raise connect_timeout=SECONDS in the URL for a slow network)"),
+            ("No route to host", "no route to host \(target)"),
+            ("Network is unreachable", "the network is unreachable from here (\(target))"),
+            ("No such file or directory", "no PostgreSQL socket at \(target) (is the server running, with its socket in that folder?)"),
+            ("NXDOMAIN", "the host name in \(target) does not resolve"),
+            ("resolution", "the host name in \(target) does not resolve"),
+        ]
+        if let hit = known.first(where: { text.contains($0.0) }) { return hit.1 }
+        return text + "; check that the server runs and the URL's host and port (\(target))"
     }
 }

@@ -91,7 +91,16 @@ public func buildRouter(store: Store, artifacts: ArtifactStore, configuration c:
     let router = Router()
     router.add(middleware: RequestLogMiddleware())
     if let token = c.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
-    router.get("/health") { _, _ in "OK" }
+    // A load balancer's probe: 200 only when the database answers, so a server cut off from it
+    // is taken out of rotation.
+    router.get("/health") { _, _ -> Response in
+        do {
+            try await Blocking.run { try store.ping() }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "OK")))
+        } catch {
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "the database is unreachable")))
+        }
+    }
     let routes = Routes(store: store, artifacts: artifacts, bodyLimit: c.jsonLimit)
     ExperimentsController(r: routes).addRoutes(to: router)
     RunsController(r: routes).addRoutes(to: router)

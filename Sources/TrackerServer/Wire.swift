@@ -25,6 +25,10 @@ struct APIError: Error, HTTPResponseError {
     /// Validation is never a 5xx (the client would retry); a locked database is a 503 (it should).
     static func from(_ error: Error) -> APIError {
         if let e = error as? APIError { return e }
+        if Store.isUnreachable(error) {
+            // Retryable, like a locked database; the details (host, port, driver) stay in the log.
+            return APIError(status: .serviceUnavailable, code: "TEMPORARILY_UNAVAILABLE", message: "the database is unreachable; retry")
+        }
         if let e = error as? TrackerError {
             let message = MLflowWords.message(e)
             switch e.kind {

@@ -97,10 +97,16 @@ public struct ArtifactStore: Sendable {
         }
     }
 
-    /// Reads an object's bytes.
+    /// Reads an object's bytes. A missing file is `.notFound`, worded without the folder's path
+    /// (a server's answer must not expose its file system).
     public func read(sha256: String) throws -> Data {
         do {
             return try Data(contentsOf: objectURL(sha256))
+        } catch CocoaError.fileReadNoSuchFile {
+            throw TrackerError(
+                .notFound,
+                "the file of artifact object \(sha256) is not in this artifact store; "
+                    + "was it logged by a process with another artifacts folder (--artifacts)?")
         } catch {
             throw TrackerError(.storage, "artifact object \(sha256) is missing from \(root.path)")
         }

@@ -50,14 +50,15 @@ public final class Store: Sendable {
     static func openBackend(path: String, mode: OpenMode, readers: Int, pgConnections: Int? = nil) throws -> Database {
         if isPostgresURL(path) {
             do {
-                return try PGDatabase(url: path, maxIdle: pgConnections ?? max(4, readers + 1))
+                // `.inspect` (db status, db backup, db copy's source) creates nothing, as on SQLite.
+                return try PGDatabase(url: path, maxIdle: pgConnections ?? max(4, readers + 1), createSchema: mode != .inspect)
             } catch let e as PGError {
                 throw TrackerError(.storage, e.description)
             }
         } else {
             let exists = FileManager.default.fileExists(atPath: path)
             if mode == .inspect && !exists {
-                throw TrackerError(.storage, "no database at \(path); create one with 'tracker init --db \(path)'")
+                throw TrackerError(.storage, "no tracker database at \(path); create one with 'tracker init --db \(path)'")
             }
             do {
                 return SQLiteDatabase(
@@ -127,6 +128,28 @@ public final class Store: Sendable {
                 .storage, "I/O error on \(path) (\(e.message)); check the disk and its permissions; the last batch was not written")
         }
         return error
+    }
+}
+
+// MARK: - Reachability
+
+extension Store {
+    /// A cheap query that succeeds only when the database answers (`SELECT 1`).
+    public func ping() throws {
+        _ = try db.read { try $0.queryOne("SELECT 1") { $0.int(0) } }
+    }
+
+    /// Whether `error` says the database server could not be reached (PostgreSQL down or cut
+    /// off), a condition worth retrying, as opposed to a fault in the request or the data.
+    public static func isUnreachable(_ error: Error) -> Bool {
+        if let e = error as? PGError {
+            if case .badURL = e { return false }
+            if case .noSchema = e { return false }
+            return true
+        }
+        // A PostgreSQL connection that died mid-query (SQLITE_CANTOPEN's code, set by the backend).
+        if let e = error as? SQLiteError, e.engine == "PostgreSQL", e.extendedCode == 14 { return true }
+        return false
     }
 }
 

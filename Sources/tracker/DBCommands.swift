@@ -96,7 +96,8 @@ struct DBStatus: ParsableCommand {
         for p in status.pending { print("  pending  \(p.label)") }
         for u in status.unknown { print(String(format: "  unknown  %04d_%@  (written by a newer tracker)", u.version, u.name)) }
         if !status.pending.isEmpty && !status.applied.isEmpty { print("run 'tracker db migrate' to apply pending migrations") }
-        print("size:     \(fileBytes) bytes")
+        let scope = Store.isPostgresURL(database) ? " (this schema's tables, with indexes)" : ""
+        print("size:     \(fileBytes) bytes\(scope)")
         if !tables.isEmpty { print("live tables (rows, bytes with indexes):") }
         for t in tables {
             let bytes = t.bytes.map { String($0) } ?? "(no dbstat)"

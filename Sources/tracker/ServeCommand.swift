@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port (0 picks a free one and prints it).") var port = 5000
     @Option(help: "Bearer token required on every request (default $TRACKER_TOKEN).") var token: String?
     @Option(name: .customLong("log-level"), help: "How much to log.") var logLevel: LogLevel = .info
-    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between WAL checkpoints into the database file.")
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between WAL checkpoints into the database file (SQLite only).")
     var checkpointInterval = 60
     @Option(
         name: .customLong("pg-connections"),

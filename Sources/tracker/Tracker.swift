@@ -11,7 +11,7 @@ let trackerVersion = "0.1.0"
 struct Tracker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tracker",
-        abstract: "Record ML experiments, promotions and production outcomes in one SQLite file.",
+        abstract: "Record ML experiments, promotions and production outcomes in one SQLite file (or PostgreSQL).",
         version: trackerVersion,
         subcommands: [
             InitCommand.self, DBCommand.self, ExperimentCommand.self, RunCommand.self, LogCommand.self, MetricCommand.self,
@@ -25,9 +25,12 @@ struct Tracker: AsyncParsableCommand {
     @OptionGroup var options: DBOptions
 }
 
-/// `--db PATH`, else `$TRACKER_DB`, else `./tracker.db`.
+/// `--db PATH` (or a postgres:// URL), else `$TRACKER_DB`, else `./tracker.db`.
 struct DBOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Database file (default: $TRACKER_DB, else ./tracker.db).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Database: a SQLite file or a postgres:// URL (default: $TRACKER_DB, else ./tracker.db).", valueName: "path"))
     var db: String?
 
     var path: String { DBOptions.resolve(db) }

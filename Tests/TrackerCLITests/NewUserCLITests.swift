@@ -61,7 +61,7 @@ import TrackerStore
         let shown = try JSON.parse(try ok(["run", "show", run, "--json", "--db", backup]))
         #expect(shown["metrics"]?.arrayValue?.contains { $0["key"] == .string("loss") } == true)
         let missing = try tracker(["db", "backup", tmp.file("b2.db"), "--db", tmp.file("none.db")])
-        #expect(missing.status == 1 && missing.stderr.contains("no database at"))
+        #expect(missing.status == 1 && missing.stderr.contains("no tracker database at"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("none.db")))
     }
 

@@ -384,11 +384,17 @@ extension LiveRepository {
         }
     }
 
-    /// The database file's size from its page count (what is measurable without `dbstat`).
+    /// The database file's size from its page count (what is measurable without `dbstat`); on
+    /// PostgreSQL, the tracker schema's tables with their indexes and TOAST (not the whole
+    /// database, which other schemas share).
     public func fileBytes() throws -> Int64 {
         try db.read { c in
             if c.dialect == .postgres {
-                return try c.queryOne("SELECT pg_database_size(current_database())", [], { $0.int64(0) }) ?? 0
+                return try c.queryOne(
+                    """
+                    SELECT COALESCE(sum(pg_total_relation_size(oid)), 0)::bigint FROM pg_class
+                    WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'm')
+                    """, [], { $0.int64(0) }) ?? 0
             }
             let pages = try c.queryOne("PRAGMA page_count", [], { $0.int64(0) }) ?? 0
             let size = try c.queryOne("PRAGMA page_size", [], { $0.int64(0) }) ?? 0
