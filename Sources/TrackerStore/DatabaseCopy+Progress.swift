@@ -149,7 +149,7 @@ enum CopyProgressTable {
             let why = resume ? ", and no interrupted copy to resume (a finished copy leaves none)" : ""
             throw TrackerError(
                 .conflict,
-                "\(target) already holds data (\(rows) rows)\(why); copy into a new, empty database (create one with 'tracker init --db URL')"
+                "\(target) already holds data (\(rows) rows)\(why); copy into a new, empty database (another ?search_path= schema, or a new file; the target is created when missing), or check an earlier copy with --verify-only"
             )
         }
     }

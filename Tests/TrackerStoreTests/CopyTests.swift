@@ -60,6 +60,7 @@ import Testing
         #expect(registered["version"] == .int(3), "\(registered)")
         let again = try tracker(["db", "copy", "--from", source.db, "--to", target.db])
         #expect(again.status == 1 && again.stderr.contains("already holds data"), "\(again.stderr)")
+        #expect(again.stderr.contains("another ?search_path= schema, or a new file"), "\(again.stderr)")
     }
 
     // MARK: - Round trips
