@@ -242,7 +242,7 @@ import Testing
         let unreachable = try tracker(["db", "copy", "--from", tmp.db, "--to", "postgres://nobody@127.0.0.1:1/tracker"])
         #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot connect to PostgreSQL"), "\(unreachable.stderr)")
         let noSource = try tracker(["db", "copy", "--from", tmp.file("missing.db"), "--to", tmp.file("x.db")])
-        #expect(noSource.status == 1 && noSource.stderr.contains("no database at"), "\(noSource.stderr)")
+        #expect(noSource.status == 1 && noSource.stderr.contains("no tracker database at"), "\(noSource.stderr)")
         let both = try tracker(["db", "copy", "--from", tmp.db, "--to", tmp.file("x.db"), "--resume", "--verify-only"])
         #expect(both.status == 2, "\(both.stderr)")
         // --resume with nothing to resume starts a new copy (as `wget -c` of a missing file does).
