@@ -12,8 +12,9 @@ out=scripts/torture/out; mkdir -p "$out"
 bin="$out/fuzz-tracker"
 if [ ! -x "$bin" ] || [ -n "$(find Sources/TrackerCore scripts/torture/fuzz -newer "$bin" -name '*.swift' | head -1)" ]; then
   echo "building $bin (TrackerCore + harness, -sanitize=fuzzer,address)"
-  # SHA256.swift wraps swift-crypto (a package, not buildable with plain swiftc) and parses nothing.
-  sources=$(ls Sources/TrackerCore/*.swift | grep -v '/SHA256.swift$')
+  # SHA256.swift and UnorderedDigest.swift wrap swift-crypto (a package, not buildable with plain
+  # swiftc) and parse nothing.
+  sources=$(ls Sources/TrackerCore/*.swift | grep -v -e '/SHA256.swift$' -e '/UnorderedDigest.swift$')
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name TrackerCore $sources scripts/torture/fuzz/Fuzz.swift -o "$bin" 2>&1 | grep -v "ld.gold: warning" || true
 fi
