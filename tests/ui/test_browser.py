@@ -151,7 +151,11 @@ class Pages:
 def wait_url(d, fragment):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(d, 10).until(lambda drv: fragment in drv.current_url)
+    # The URL changes when the navigation commits, before the new page is parsed: wait for both,
+    # or the next find_elements can see an empty document (seen once in CI).
+    WebDriverWait(d, 10).until(
+        lambda drv: fragment in drv.current_url and drv.execute_script("return document.readyState") == "complete"
+    )
 
 
 def click_link(d, text):
