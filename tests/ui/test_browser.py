@@ -190,6 +190,7 @@ def test_walk_through_the_ui(site, browser):
 
     box = d.find_element(By.NAME, "filter")
     box.send_keys("metrics.roc_auc >> 0.5", Keys.ENTER)
+    wait_url(d, "filter=")  # Enter submits the form: a new page, which CI once read too early
     err = d.find_element(By.ID, "filter-error")
     assert "filter syntax error" in err.text
     p.check("runs-filter-error")
