@@ -22,24 +22,27 @@ echo "== PostgreSQL 15 for the store's second backend (a throwaway cluster, stop
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/tracker-pg.XXXXXX")
 chmod 755 "$pg_dir" # the cluster runs as user postgres when we are root
 trap 'scripts/pg.sh stop "$pg_dir/cluster"; scripts/pg.sh stop "$pg_dir/tls-cluster"; rm -rf "$pg_dir"' EXIT
-if TRACKER_TEST_POSTGRES_URL=$(scripts/pg.sh start "$pg_dir/cluster"); then
-  export TRACKER_TEST_POSTGRES_URL
-  echo "PostgreSQL at $TRACKER_TEST_POSTGRES_URL"
-elif [ "${CI:-}" = true ] || [ "${TRACKER_REQUIRE_POSTGRES:-}" = 1 ]; then
-  echo "PostgreSQL is required here (CI=true or TRACKER_REQUIRE_POSTGRES=1) but did not start" >&2
-  exit 1
-else
-  echo "PostgreSQL did not start: the PostgreSQL half of the store suite is skipped (install Debian's 'postgresql')"
-fi
+# Starts one cluster (pg.sh VERB DIR) into the variable NAME; a failure fails the run where
+# PostgreSQL is required (CI=true or TRACKER_REQUIRE_POSTGRES=1) and skips its cases elsewhere.
+start_cluster() { # NAME VERB DIR WHAT SKIPPED
+  local url
+  if url=$(scripts/pg.sh "$2" "$3"); then
+    export "$1=$url"
+    echo "$4 at $url"
+  elif [ "${CI:-}" = true ] || [ "${TRACKER_REQUIRE_POSTGRES:-}" = 1 ]; then
+    echo "$4 is required here (CI=true or TRACKER_REQUIRE_POSTGRES=1) but did not start" >&2
+    exit 1
+  else
+    echo "$4 did not start: $5"
+  fi
+}
+start_cluster TRACKER_TEST_POSTGRES_URL start "$pg_dir/cluster" PostgreSQL \
+  "the PostgreSQL half of the store suite is skipped (install Debian's 'postgresql')"
 # A second one with TLS on (its own CA; PostgresTLSTests): sslmode, sslrootcert, client certificates.
-if TRACKER_TEST_POSTGRES_TLS_URL=$(scripts/pg.sh start-tls "$pg_dir/tls-cluster"); then
-  export TRACKER_TEST_POSTGRES_TLS_URL TRACKER_TEST_POSTGRES_TLS_DIR="$pg_dir/tls-cluster/tls"
-  echo "PostgreSQL with TLS at $TRACKER_TEST_POSTGRES_TLS_URL (CA and client certificate in $TRACKER_TEST_POSTGRES_TLS_DIR)"
-elif [ "${CI:-}" = true ] || [ "${TRACKER_REQUIRE_POSTGRES:-}" = 1 ]; then
-  echo "PostgreSQL with TLS is required here (CI=true or TRACKER_REQUIRE_POSTGRES=1) but did not start" >&2
-  exit 1
-else
-  echo "PostgreSQL with TLS did not start: PostgresTLSTests' TLS cases are skipped (needs 'postgresql' and 'openssl')"
+start_cluster TRACKER_TEST_POSTGRES_TLS_URL start-tls "$pg_dir/tls-cluster" "PostgreSQL with TLS" \
+  "PostgresTLSTests' TLS cases are skipped (needs 'postgresql' and 'openssl')"
+if [ -n "${TRACKER_TEST_POSTGRES_TLS_URL:-}" ]; then
+  export TRACKER_TEST_POSTGRES_TLS_DIR="$pg_dir/tls-cluster/tls" # its CA and client certificate
 fi
 
 echo "== swift format lint"

@@ -163,12 +163,7 @@ extension MetricRepository {
         var latest: [Int64: MetricPoint] = [:]
         for m in metrics {
             let kid = keyIDs[m.key]!
-            insert.bind(int: key, at: 1)
-            insert.bind(int: kid, at: 2)
-            insert.bind(int: m.step, at: 3)
-            insert.bind(int: m.time, at: 4)
-            if m.value.isNaN { insert.bindNull(at: 5) } else { insert.bind(double: m.value, at: 5) }
-            try insert.run()
+            try runPoint(insert, runKey: key, keyID: kid, m)
             if let cur = latest[kid], (cur.step, cur.time) > (m.step, m.time) { continue }
             latest[kid] = m
         }
@@ -179,13 +174,19 @@ extension MetricRepository {
             WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.time >= latest_metrics.time)
             """)
         for (kid, m) in latest {
-            upsert.bind(int: key, at: 1)
-            upsert.bind(int: kid, at: 2)
-            upsert.bind(int: m.step, at: 3)
-            upsert.bind(int: m.time, at: 4)
-            if m.value.isNaN { upsert.bindNull(at: 5) } else { upsert.bind(double: m.value, at: 5) }
-            try upsert.run()
+            try runPoint(upsert, runKey: key, keyID: kid, m)
         }
+    }
+
+    /// Runs `statement` (run, key, step, time, value) for one point; NaN is stored as NULL.
+    @inline(__always)
+    private static func runPoint(_ statement: any SQLStatement, runKey: Int64, keyID: Int64, _ m: MetricPoint) throws {
+        statement.bind(int: runKey, at: 1)
+        statement.bind(int: keyID, at: 2)
+        statement.bind(int: m.step, at: 3)
+        statement.bind(int: m.time, at: 4)
+        if m.value.isNaN { statement.bindNull(at: 5) } else { statement.bind(double: m.value, at: 5) }
+        try statement.run()
     }
 
     /// `writeMetrics` on PostgreSQL: the points and each key's latest in one statement of array
